@@ -1,0 +1,216 @@
+//! A bounded-by-design event queue that conflates per key instead of dropping.
+//!
+//! Below `capacity` live entries it is a plain FIFO. At or above it, an event
+//! whose key already has a pending entry replaces that entry: the old one is
+//! removed, the new one goes to the back carrying a count of how many events it
+//! folded. So the queue never holds more than `capacity` entries plus one per
+//! distinct key, the latest value of every key is always kept, and the order of
+//! entries (and so the monotonic sequence numbers they carry) is preserved.
+//! Events without a key (e.g. write completions) are never conflated; their
+//! number is bounded by whoever produces them (in-flight commands).
+
+use std::collections::{HashMap, VecDeque};
+use std::hash::Hash;
+
+/// What [`ConflatingQueue::push`] did with an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Push {
+    Appended,
+    /// The event replaced a pending one of the same key.
+    Conflated,
+}
+
+struct Slot<K, E> {
+    key: Option<K>,
+    event: E,
+    folded: u32,
+}
+
+/// See the module documentation.
+pub struct ConflatingQueue<K, E> {
+    slots: VecDeque<Option<Slot<K, E>>>,
+    /// Absolute position of `slots[0]`.
+    base: u64,
+    /// Latest pending absolute position per key.
+    latest: HashMap<K, u64>,
+    live: usize,
+    tombstones: usize,
+    capacity: usize,
+    conflated_total: u64,
+}
+
+impl<K: Hash + Eq + Clone, E> ConflatingQueue<K, E> {
+    /// A queue that starts conflating at `capacity` live entries.
+    pub fn new(capacity: usize) -> Self {
+        ConflatingQueue {
+            slots: VecDeque::new(),
+            base: 0,
+            latest: HashMap::new(),
+            live: 0,
+            tombstones: 0,
+            capacity: capacity.max(1),
+            conflated_total: 0,
+        }
+    }
+
+    /// Live entries waiting to be popped.
+    pub fn len(&self) -> usize {
+        self.live
+    }
+
+    /// True when nothing is waiting.
+    pub fn is_empty(&self) -> bool {
+        self.live == 0
+    }
+
+    /// Events folded away since the queue was created.
+    pub fn conflated_total(&self) -> u64 {
+        self.conflated_total
+    }
+
+    /// Adds an event; see the module documentation for when it conflates.
+    pub fn push(&mut self, key: Option<K>, event: E) -> Push {
+        let mut folded = 0;
+        let mut outcome = Push::Appended;
+        if let Some(k) = &key {
+            if self.live >= self.capacity {
+                if let Some(&pos) = self.latest.get(k) {
+                    let idx = (pos - self.base) as usize;
+                    if let Some(old) = self.slots[idx].take() {
+                        folded = old.folded.saturating_add(1);
+                        self.live -= 1;
+                        self.tombstones += 1;
+                        self.conflated_total += 1;
+                        outcome = Push::Conflated;
+                    }
+                }
+            }
+            let pos = self.base + self.slots.len() as u64;
+            self.latest.insert(k.clone(), pos);
+        }
+        self.slots.push_back(Some(Slot { key, event, folded }));
+        self.live += 1;
+        self.maybe_compact();
+        outcome
+    }
+
+    /// Removes the oldest live event with the number of events it folded.
+    pub fn pop(&mut self) -> Option<(E, u32)> {
+        while let Some(slot) = self.slots.pop_front() {
+            let pos = self.base;
+            self.base += 1;
+            match slot {
+                None => self.tombstones -= 1,
+                Some(slot) => {
+                    self.live -= 1;
+                    if let Some(k) = slot.key {
+                        if self.latest.get(&k) == Some(&pos) {
+                            self.latest.remove(&k);
+                        }
+                    }
+                    return Some((slot.event, slot.folded));
+                }
+            }
+        }
+        None
+    }
+
+    /// Pops up to `max` events.
+    pub fn drain_up_to(&mut self, max: usize, out: &mut Vec<(E, u32)>) {
+        while out.len() < max {
+            match self.pop() {
+                Some(e) => out.push(e),
+                None => break,
+            }
+        }
+    }
+
+    /// Rebuilds the deque without tombstones once they outnumber live entries,
+    /// so a long stall cannot grow memory with dead slots.
+    fn maybe_compact(&mut self) {
+        if self.tombstones < 1024 || self.tombstones <= self.live {
+            return;
+        }
+        let old = std::mem::take(&mut self.slots);
+        let old_base = self.base;
+        for (i, slot) in old.into_iter().enumerate() {
+            if let Some(slot) = slot {
+                let old_pos = old_base + i as u64;
+                let new_pos = self.base + self.slots.len() as u64;
+                if let Some(k) = &slot.key {
+                    if let Some(p) = self.latest.get_mut(k) {
+                        if *p == old_pos {
+                            *p = new_pos;
+                        }
+                    }
+                }
+                self.slots.push_back(Some(slot));
+            }
+        }
+        self.tombstones = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fifo_below_capacity() {
+        let mut q = ConflatingQueue::new(10);
+        for i in 0..5 {
+            assert_eq!(q.push(Some(1), i), Push::Appended);
+        }
+        let got: Vec<_> = std::iter::from_fn(|| q.pop()).map(|(e, _)| e).collect();
+        assert_eq!(got, vec![0, 1, 2, 3, 4]);
+        assert_eq!(q.conflated_total(), 0);
+    }
+
+    #[test]
+    fn conflates_at_capacity_and_keeps_latest_in_order() {
+        let mut q = ConflatingQueue::new(3);
+        q.push(Some("a"), 1);
+        q.push(Some("b"), 2);
+        q.push(None, 100);
+        assert_eq!(q.push(Some("a"), 3), Push::Conflated);
+        assert_eq!(q.push(Some("a"), 4), Push::Conflated);
+        let got: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
+        assert_eq!(got, vec![(2, 0), (100, 0), (4, 2)]);
+        assert_eq!(q.conflated_total(), 2);
+    }
+
+    #[test]
+    fn memory_stays_bounded_under_a_long_stall() {
+        let mut q = ConflatingQueue::new(100);
+        for round in 0..1_000u32 {
+            for key in 0..1_000u32 {
+                q.push(Some(key), round);
+            }
+        }
+        assert_eq!(q.len(), 1_000);
+        assert!(q.slots.len() <= 4 * 1_000 + 1024, "slots {}", q.slots.len());
+        let mut last = HashMap::new();
+        while let Some((v, _)) = q.pop() {
+            last.insert(v, ());
+        }
+        // The first 100 pushes of round 0 stayed in FIFO mode (keys 0..100);
+        // every key's final value is the last round.
+        assert!(last.contains_key(&999));
+    }
+
+    #[test]
+    fn every_key_ends_with_its_latest_value() {
+        let mut q = ConflatingQueue::new(8);
+        for round in 0..50u32 {
+            for key in 0..20u32 {
+                q.push(Some(key), (key, round));
+            }
+        }
+        let mut latest = HashMap::new();
+        while let Some(((k, r), _)) = q.pop() {
+            latest.insert(k, r);
+        }
+        assert_eq!(latest.len(), 20);
+        assert!(latest.values().all(|r| *r == 49));
+    }
+}

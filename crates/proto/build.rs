@@ -1,0 +1,26 @@
+//! Compiles `proto/` with protox (a pure-Rust protobuf compiler), so a fresh
+//! machine needs nothing but cargo: no system `protoc`.
+
+use std::path::PathBuf;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../proto");
+    let files = [
+        "mxgateway/v1/values.proto",
+        "mxgateway/v1/commands.proto",
+        "mxgateway/v1/gateway.proto",
+        "mxgateway/worker/v1/worker.proto",
+        "mxgateway/plant/v1/plant.proto",
+    ];
+    let descriptors = protox::compile(files, [&root])?;
+    tonic_prost_build::configure()
+        .build_server(true)
+        .build_client(true)
+        .skip_debug([
+            "mxgateway.v1.AuthenticateUserCommand",
+            "mxgateway.plant.v1.Authenticate",
+        ])
+        .compile_fds(descriptors)?;
+    println!("cargo:rerun-if-changed={}", root.display());
+    Ok(())
+}
