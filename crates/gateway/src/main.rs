@@ -1,1 +1,254 @@
-fn main() {}
+//! `mxgateway`: the gateway binary. `serve` runs the gateway; `keys` manages
+//! API keys in a state directory. Exit codes: 0 ok, 1 runtime failure,
+//! 2 usage (clap), 64 invalid configuration.
+
+#![forbid(unsafe_code)]
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use mxgateway::auth::{KeyStore, Scope};
+use mxgateway::config::{self, Config, GalaxySource, TlsFiles};
+use mxgateway::{Gateway, StartError};
+
+/// Exit status for an invalid configuration (EX_USAGE from sysexits).
+const EX_CONFIG: u8 = 64;
+/// How long shutdown waits for streams and workers.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+#[derive(Parser)]
+#[command(name = "mxgateway", version, about = "MXAccess Gateway: secure, fast network access to MXAccess")]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run the gateway (zero configuration: demo galaxy on 127.0.0.1:5000).
+    Serve(ServeArgs),
+    /// Manage API keys.
+    #[command(subcommand)]
+    Keys(KeysCmd),
+    /// Run as a session worker (started by the gateway itself; speaks the worker protocol on stdio).
+    #[command(hide = true)]
+    Worker,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on. Non-loopback addresses need TLS or --allow-insecure-plaintext.
+    #[arg(long, env = config::env::LISTEN, default_value = config::DEFAULT_LISTEN)]
+    listen: SocketAddr,
+    /// State directory (API keys, bootstrap key). Default: $XDG_STATE_HOME/mxgateway or ~/.local/state/mxgateway.
+    #[arg(long, env = config::env::STATE_DIR)]
+    state_dir: Option<PathBuf>,
+    /// Galaxy model file (TOML). Default: the demo galaxy shipped with the gateway.
+    #[arg(long, env = config::env::GALAXY)]
+    galaxy: Option<PathBuf>,
+    /// A standalone worker executable (e.g. mxgateway-worker). Default: this binary in worker mode.
+    #[arg(long, env = config::env::WORKER_PATH)]
+    worker_path: Option<PathBuf>,
+    /// TLS certificate chain (PEM).
+    #[arg(long, env = config::env::TLS_CERT, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM).
+    #[arg(long, env = config::env::TLS_KEY, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Allow plaintext on a non-loopback address. Only for isolated test networks.
+    #[arg(long)]
+    allow_insecure_plaintext: bool,
+    /// Most concurrent sessions (each is one worker process).
+    #[arg(long)]
+    max_sessions: Option<usize>,
+    /// Close sessions with no call and no stream for this long.
+    #[arg(long)]
+    session_idle_timeout_ms: Option<u64>,
+    /// Default per-command deadline.
+    #[arg(long)]
+    command_timeout_ms: Option<u64>,
+    /// Events queued per session before data changes are conflated per item.
+    #[arg(long)]
+    event_queue_capacity: Option<usize>,
+    /// Heartbeat period between the gateway and each worker.
+    #[arg(long)]
+    heartbeat_interval_ms: Option<u64>,
+    /// A worker silent this long is declared hung and killed.
+    #[arg(long)]
+    heartbeat_grace_ms: Option<u64>,
+    /// Longest an in-flight command may defer the hang verdict.
+    #[arg(long)]
+    heartbeat_ceiling_ms: Option<u64>,
+}
+
+#[derive(Subcommand)]
+enum KeysCmd {
+    /// Create a key and print it once.
+    Create {
+        #[arg(long)]
+        state_dir: Option<PathBuf>,
+        /// A label for the key.
+        #[arg(long)]
+        name: String,
+        /// Scopes (repeatable): mx:read, mx:write, mx:write-secured, metadata:read, alarms:read, alarms:ack, admin.
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List keys (never their secrets).
+    List {
+        #[arg(long)]
+        state_dir: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a key by id.
+    Revoke {
+        #[arg(long)]
+        state_dir: Option<PathBuf>,
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Cmd::Worker = cli.command {
+        // The worker sets up its own stderr logging; stdout carries frames.
+        let code = mxgateway_worker::process_main();
+        return ExitCode::from(u8::try_from(code).unwrap_or(1));
+    }
+    let log_filter = tracing_subscriber::EnvFilter::try_from_env(config::env::LOG)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt().with_writer(std::io::stderr).with_env_filter(log_filter).init();
+    let result = match cli.command {
+        Cmd::Serve(args) => serve(args),
+        Cmd::Keys(cmd) => keys(cmd).map(|()| ExitCode::SUCCESS),
+        Cmd::Worker => Ok(ExitCode::SUCCESS),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("mxgateway: error: {}", mxgateway::auth::redact(&format!("{e:#}")));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn millis(v: Option<u64>, default: Duration) -> Duration {
+    v.map(Duration::from_millis).unwrap_or(default)
+}
+
+fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let mut config = Config::new(args.state_dir.unwrap_or_else(config::default_state_dir));
+    config.listen = args.listen;
+    config.galaxy = args.galaxy.map(GalaxySource::File).unwrap_or_default();
+    config.worker = args.worker_path.map(mxgateway::worker::WorkerCommand::standalone);
+    config.tls = args.tls_cert.zip(args.tls_key).map(|(cert, key)| TlsFiles { cert, key });
+    config.allow_insecure_plaintext = args.allow_insecure_plaintext;
+    let l = &mut config.limits;
+    l.max_sessions = args.max_sessions.unwrap_or(l.max_sessions);
+    l.session_idle_timeout = millis(args.session_idle_timeout_ms, l.session_idle_timeout);
+    l.default_command_timeout = millis(args.command_timeout_ms, l.default_command_timeout);
+    l.event_queue_capacity = args.event_queue_capacity.unwrap_or(l.event_queue_capacity);
+    l.heartbeat_interval = millis(args.heartbeat_interval_ms, l.heartbeat_interval);
+    l.heartbeat_grace = millis(args.heartbeat_grace_ms, l.heartbeat_grace);
+    l.heartbeat_ceiling = millis(args.heartbeat_ceiling_ms, l.heartbeat_ceiling);
+
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("tokio runtime")?;
+    runtime.block_on(async move {
+        let gateway = match Gateway::start(config).await {
+            Ok(g) => g,
+            Err(StartError::Config(e)) => {
+                eprintln!("mxgateway: invalid configuration: {e}");
+                return Ok(ExitCode::from(EX_CONFIG));
+            }
+            Err(e) => return Err(anyhow::Error::new(e)),
+        };
+        // Tests and scripts wait for this line instead of sleeping.
+        println!(
+            "mxgateway listening on {} ({})",
+            gateway.local_addr(),
+            if gateway.is_tls() { "tls" } else { "plaintext" }
+        );
+        if let Some(path) = gateway.bootstrap_key_file() {
+            println!("bootstrap admin key file: {}", path.display());
+        }
+        wait_for_signal().await;
+        gateway.shutdown(SHUTDOWN_GRACE).await;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) {
+            (Ok(mut int), Ok(mut term)) => {
+                tokio::select! {
+                    _ = int.recv() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            _ => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+fn keys(cmd: KeysCmd) -> anyhow::Result<()> {
+    match cmd {
+        KeysCmd::Create { state_dir, name, scopes, json } => {
+            let scopes: Vec<Scope> = scopes.iter().map(|s| s.parse()).collect::<Result<_, _>>()?;
+            let store = KeyStore::open(&state_dir.unwrap_or_else(config::default_state_dir))?;
+            let created = store.create(&name, &scopes)?;
+            let info = serde_json::to_value(&created.record)?;
+            if json {
+                let mut out = serde_json::json!({ "key": created.key.expose() });
+                if let (Some(out), Some(info)) = (out.as_object_mut(), info.as_object()) {
+                    for (k, v) in info {
+                        out.insert(k.clone(), v.clone());
+                    }
+                }
+                println!("{}", serde_json::to_string_pretty(&out)?);
+            } else {
+                println!("created key {} ({name}); it is shown only once:", created.record.id);
+                println!("{}", created.key.expose());
+            }
+        }
+        KeysCmd::List { state_dir, json } => {
+            let store = KeyStore::open(&state_dir.unwrap_or_else(config::default_state_dir))?;
+            let list = store.list();
+            if json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else {
+                for k in list {
+                    println!("{}\t{}\t{}", k.id, k.name, serde_json::to_string(&k.scopes)?);
+                }
+            }
+        }
+        KeysCmd::Revoke { state_dir, id, json } => {
+            let store = KeyStore::open(&state_dir.unwrap_or_else(config::default_state_dir))?;
+            let info = store.revoke(&id)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&info)?);
+            } else {
+                println!("revoked {}", info.id);
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,672 @@
+//! What each command does, and the JSON it prints (`docs/cli-json.md` is the
+//! specification; keep them in step).
+
+use std::io::Write as _;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use futures::StreamExt;
+use mxgateway_client::{check, ClientOptions, GatewayClient, Session, TlsOptions};
+use mxgateway_mx::MxValue;
+use mxgateway_proto::v1::{self, mx_command::Command as Mx, mx_command_reply::Result as MxResult};
+
+use crate::args::{self, Command, ConnectArgs};
+use crate::json::Json;
+use crate::rfc3339;
+use crate::values::{self, ValueType};
+
+/// The protocol this CLI speaks, printed by `version`.
+pub const PROTOCOL: &str = "mxgateway.v1";
+
+/// An error with a class for the `"type"` of the JSON error object.
+#[derive(Debug)]
+pub struct CliError {
+    pub kind: &'static str,
+    pub message: String,
+}
+
+impl CliError {
+    pub fn new(kind: &'static str, message: impl Into<String>) -> Self {
+        CliError {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for CliError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for CliError {}
+
+/// Prints results: JSON (one object per line) or plain text.
+pub struct Printer {
+    pub json: bool,
+}
+
+impl Printer {
+    /// Prints a command's one result.
+    fn result(&self, value: &Json) -> std::io::Result<()> {
+        let text = if self.json {
+            value.render()
+        } else {
+            match value {
+                Json::Obj(fields) => fields
+                    .iter()
+                    .map(|(k, v)| format!("{k}: {}", v.human()))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                other => other.human(),
+            }
+        };
+        self.line(&text)
+    }
+
+    /// Prints one event (one line either way).
+    fn event(&self, value: &Json) -> std::io::Result<()> {
+        let text = if self.json {
+            value.render()
+        } else {
+            match value {
+                Json::Obj(fields) => fields
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (k, v))| {
+                        if i == 0 {
+                            v.human()
+                        } else {
+                            format!("{k}={}", v.render())
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                other => other.human(),
+            }
+        };
+        self.line(&text)
+    }
+
+    fn line(&self, text: &str) -> std::io::Result<()> {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{text}")?;
+        // Flushed per line so JSON Lines consumers see events as they come.
+        out.flush()
+    }
+}
+
+// === JSON shapes ===
+
+/// `{"success","category","detectedBy","detail","rawCategory","rawDetectedBy"}`.
+pub fn status_json(s: &v1::MxStatus) -> Json {
+    Json::obj([
+        ("success", Json::from(s.success)),
+        ("category", Json::from(check::category_name(s.category))),
+        ("detectedBy", Json::from(check::source_name(s.detected_by))),
+        ("detail", Json::from(s.detail)),
+        ("rawCategory", Json::from(s.raw_category)),
+        ("rawDetectedBy", Json::from(s.raw_detected_by)),
+    ])
+}
+
+fn statuses_json(statuses: &[v1::MxStatus]) -> Json {
+    Json::Arr(statuses.iter().map(status_json).collect())
+}
+
+/// One event: a common header, then the fields of its kind.
+pub fn event_json(e: &v1::MxEvent) -> Json {
+    use v1::mx_event::Kind;
+    let kind = match &e.kind {
+        Some(Kind::DataChange(_)) => "dataChange",
+        Some(Kind::WriteComplete(_)) => "writeComplete",
+        Some(Kind::OperationComplete(_)) => "operationComplete",
+        None => "unknown",
+    };
+    let mut fields: Vec<(&str, Json)> = vec![
+        ("type", Json::from(kind)),
+        ("workerSequence", Json::from(e.worker_sequence)),
+        ("serverHandle", Json::from(e.server_handle)),
+        ("itemHandle", Json::from(e.item_handle)),
+        ("conflated", Json::from(e.conflated)),
+    ];
+    match &e.kind {
+        Some(Kind::DataChange(dc)) => {
+            let value = dc.value.clone().unwrap_or_default();
+            fields.push(("value", values::render_value(&value)));
+            fields.push((
+                "dataType",
+                Json::from(values::data_type_name(value.data_type)),
+            ));
+            fields.push(("variantType", Json::from(value.variant_type)));
+            fields.push(("quality", Json::from(dc.quality)));
+            fields.push((
+                "timestamp",
+                Json::from(
+                    dc.timestamp
+                        .as_ref()
+                        .and_then(|t| rfc3339::format(t.seconds, t.nanos)),
+                ),
+            ));
+            fields.push(("statuses", statuses_json(&dc.statuses)));
+        }
+        Some(Kind::WriteComplete(w)) => fields.push(("statuses", statuses_json(&w.statuses))),
+        Some(Kind::OperationComplete(o)) => fields.push(("statuses", statuses_json(&o.statuses))),
+        None => fields.push(("statuses", Json::Arr(Vec::new()))),
+    }
+    Json::obj(fields)
+}
+
+/// `{"command", "sessionId", <inputs>, <result>, "hresult", "statuses"}`.
+fn command_json(
+    command: &str,
+    session_id: &str,
+    inputs: Vec<(&str, Json)>,
+    reply: &v1::MxCommandReply,
+) -> Json {
+    let mut fields = vec![
+        ("command", Json::from(command)),
+        ("sessionId", Json::from(session_id)),
+    ];
+    fields.extend(inputs);
+    fields.push(("hresult", Json::from(reply.hresult)));
+    fields.push(("statuses", statuses_json(&reply.statuses)));
+    Json::obj(fields)
+}
+
+fn limits_json(l: &v1::ServerLimits) -> Json {
+    Json::obj([
+        ("maxSessions", Json::from(l.max_sessions)),
+        ("maxBulkItems", Json::from(l.max_bulk_items)),
+        ("maxMessageBytes", Json::from(l.max_message_bytes)),
+        ("eventQueueCapacity", Json::from(l.event_queue_capacity)),
+        (
+            "defaultCommandTimeoutMs",
+            Json::from(l.default_command_timeout_ms),
+        ),
+        (
+            "sessionIdleTimeoutMs",
+            Json::from(l.session_idle_timeout_ms),
+        ),
+        ("maxEventsPerBatch", Json::from(l.max_events_per_batch)),
+    ])
+}
+
+// === plumbing ===
+
+/// Reads a secret from the environment variable a `--*-env` flag names.
+fn env_secret(name: &str, flag: &str) -> anyhow::Result<String> {
+    match std::env::var(name) {
+        Ok(v) if !v.is_empty() => Ok(v),
+        _ => Err(CliError::new(
+            "usage",
+            format!("environment variable {name} (named by {flag}) is not set"),
+        )
+        .into()),
+    }
+}
+
+/// The API key the flags name, if any.
+pub fn api_key(c: &ConnectArgs) -> anyhow::Result<Option<String>> {
+    match (&c.api_key, &c.api_key_env) {
+        (Some(key), _) => Ok(Some(key.clone())),
+        (None, Some(name)) => env_secret(name, "--api-key-env").map(Some),
+        (None, None) => Ok(None),
+    }
+}
+
+async fn connect(c: &ConnectArgs) -> anyhow::Result<GatewayClient> {
+    let mut tls = if c.plaintext {
+        TlsOptions::plaintext()
+    } else {
+        TlsOptions::tls()
+    };
+    tls.ca_file = c.ca_file.clone();
+    tls.server_name_override = c.server_name_override.clone();
+    let mut options = ClientOptions::new(c.endpoint.clone()).with_tls(tls);
+    options.api_key = api_key(c)?;
+    Ok(GatewayClient::connect(options).await?)
+}
+
+fn invalid_value(e: values::InvalidValue) -> anyhow::Error {
+    CliError::new("invalid-value", e.0).into()
+}
+
+fn result_i32(
+    reply: &v1::MxCommandReply,
+    what: &str,
+    pick: fn(MxResult) -> Option<i32>,
+) -> anyhow::Result<i32> {
+    reply
+        .result
+        .and_then(pick)
+        .ok_or_else(|| CliError::new("command", format!("the reply carries no {what}")).into())
+}
+
+/// A parsed `--type`/`--value`/`--timestamp`, checked before any network use.
+struct WriteInput {
+    value_type: ValueType,
+    value: MxValue,
+    wire: v1::MxValue,
+    timestamp: Option<mxgateway_mx::Timestamp>,
+}
+
+fn write_input(a: &args::ValueArgs) -> anyhow::Result<WriteInput> {
+    let value = values::parse_value(a.value_type, &a.value).map_err(invalid_value)?;
+    let wire = mxgateway_client::value::to_wire(&value)?;
+    let timestamp = a
+        .timestamp
+        .as_deref()
+        .map(values::parse_timestamp)
+        .transpose()
+        .map_err(invalid_value)?;
+    Ok(WriteInput {
+        value_type: a.value_type,
+        value,
+        wire,
+        timestamp,
+    })
+}
+
+impl WriteInput {
+    fn timestamp_json(&self) -> Json {
+        Json::from(
+            self.timestamp
+                .and_then(|t| rfc3339::format(t.seconds(), t.subsec_nanos())),
+        )
+    }
+}
+
+// === commands ===
+
+/// Runs one command, printing its result.
+pub async fn run(command: Command, out: &Printer) -> anyhow::Result<()> {
+    match command {
+        Command::Version(_) => out.result(&Json::obj([
+            ("client", Json::from("mxgw")),
+            ("version", Json::from(env!("CARGO_PKG_VERSION"))),
+            ("protocol", Json::from(PROTOCOL)),
+        ]))?,
+        Command::OpenSession(a) => {
+            let client = connect(&a.connect).await?;
+            let reply = client
+                .open_session_raw(v1::OpenSessionRequest {
+                    client_session_name: a.client_session_name.clone(),
+                })
+                .await?;
+            out.result(&Json::obj([
+                ("sessionId", Json::from(reply.session_id.as_str())),
+                ("gatewayVersion", Json::from(reply.gateway_version.as_str())),
+                ("backend", Json::from(reply.backend.as_str())),
+                (
+                    "workerProtocolVersion",
+                    Json::from(reply.worker_protocol_version),
+                ),
+                ("capabilities", Json::from(reply.capabilities.clone())),
+                (
+                    "limits",
+                    reply.limits.as_ref().map_or(Json::Null, limits_json),
+                ),
+            ]))?;
+        }
+        Command::CloseSession(a) => {
+            let client = connect(&a.connect).await?;
+            let closed = client.close_session(&a.session_id).await?;
+            out.result(&Json::obj([
+                ("sessionId", Json::from(a.session_id.as_str())),
+                ("closed", Json::from(closed)),
+            ]))?;
+        }
+        Command::Register(a) => {
+            let session = connect(&a.connect).await?.session(a.session_id.clone());
+            let reply = session
+                .invoke(Mx::Register(v1::RegisterCommand {
+                    client_name: a.client_name.clone(),
+                }))
+                .await?;
+            let handle = result_i32(&reply, "server handle", |r| match r {
+                MxResult::ServerHandle(h) => Some(h),
+                _ => None,
+            })?;
+            out.result(&command_json(
+                "register",
+                session.id(),
+                vec![
+                    ("clientName", Json::from(a.client_name.as_str())),
+                    ("serverHandle", Json::from(handle)),
+                ],
+                &reply,
+            ))?;
+        }
+        Command::Unregister(a) => {
+            let session = connect(&a.connect).await?.session(a.session_id.clone());
+            let reply = session
+                .invoke(Mx::Unregister(v1::UnregisterCommand {
+                    server_handle: a.server_handle,
+                }))
+                .await?;
+            out.result(&command_json(
+                "unregister",
+                session.id(),
+                vec![("serverHandle", Json::from(a.server_handle))],
+                &reply,
+            ))?;
+        }
+        Command::AddItem(a) => {
+            let session = connect(&a.connect).await?.session(a.session_id.clone());
+            let command = match &a.context {
+                Some(context) => Mx::AddItem2(v1::AddItem2Command {
+                    server_handle: a.server_handle,
+                    item_definition: a.item.clone(),
+                    item_context: context.clone(),
+                }),
+                None => Mx::AddItem(v1::AddItemCommand {
+                    server_handle: a.server_handle,
+                    item_definition: a.item.clone(),
+                }),
+            };
+            let reply = session.invoke(command).await?;
+            let handle = result_i32(&reply, "item handle", |r| match r {
+                MxResult::ItemHandle(h) => Some(h),
+                _ => None,
+            })?;
+            out.result(&command_json(
+                "add-item",
+                session.id(),
+                vec![
+                    ("serverHandle", Json::from(a.server_handle)),
+                    ("item", Json::from(a.item.as_str())),
+                    ("context", Json::from(a.context.clone())),
+                    ("itemHandle", Json::from(handle)),
+                ],
+                &reply,
+            ))?;
+        }
+        Command::RemoveItem(a) => {
+            item_command(
+                &a.connect,
+                &a.handles,
+                "remove-item",
+                Mx::RemoveItem,
+                vec![],
+                out,
+            )
+            .await?
+        }
+        Command::Unadvise(a) => {
+            item_command(
+                &a.connect,
+                &a.handles,
+                "unadvise",
+                Mx::Unadvise,
+                vec![],
+                out,
+            )
+            .await?
+        }
+        Command::Advise(a) => {
+            let make = if a.supervisory {
+                Mx::AdviseSupervisory
+            } else {
+                Mx::Advise
+            };
+            let extra = vec![("supervisory", Json::from(a.supervisory))];
+            item_command(&a.connect, &a.handles, "advise", make, extra, out).await?
+        }
+        Command::Write(a) => {
+            let input = write_input(&a.value)?;
+            let h = &a.handles;
+            let session = connect(&a.connect).await?.session(h.session_id.clone());
+            let reply = match input.timestamp {
+                None => {
+                    session
+                        .write(h.server_handle, h.item_handle, &input.value, a.user_id)
+                        .await?
+                }
+                Some(t) => {
+                    session
+                        .write2(h.server_handle, h.item_handle, &input.value, t, a.user_id)
+                        .await?
+                }
+            };
+            out.result(&command_json(
+                "write",
+                session.id(),
+                vec![
+                    ("serverHandle", Json::from(h.server_handle)),
+                    ("itemHandle", Json::from(h.item_handle)),
+                    ("type", Json::from(input.value_type.name())),
+                    ("value", values::render_value(&input.wire)),
+                    ("userId", Json::from(a.user_id)),
+                    ("timestamp", input.timestamp_json()),
+                ],
+                &reply,
+            ))?;
+        }
+        Command::WriteSecured(a) => {
+            let input = write_input(&a.value)?;
+            let h = &a.handles;
+            let session = connect(&a.connect).await?.session(h.session_id.clone());
+            let (cur, ver) = (a.current_user_id, a.verifier_user_id);
+            let reply = match input.timestamp {
+                None => {
+                    session
+                        .write_secured(h.server_handle, h.item_handle, cur, ver, &input.value)
+                        .await?
+                }
+                Some(t) => {
+                    session
+                        .write_secured2(h.server_handle, h.item_handle, cur, ver, &input.value, t)
+                        .await?
+                }
+            };
+            out.result(&command_json(
+                "write-secured",
+                session.id(),
+                vec![
+                    ("serverHandle", Json::from(h.server_handle)),
+                    ("itemHandle", Json::from(h.item_handle)),
+                    ("type", Json::from(input.value_type.name())),
+                    ("value", values::render_value(&input.wire)),
+                    ("currentUserId", Json::from(cur)),
+                    ("verifierUserId", Json::from(ver)),
+                    ("timestamp", input.timestamp_json()),
+                ],
+                &reply,
+            ))?;
+        }
+        Command::AuthenticateUser(a) => {
+            let password = match (&a.password.password, &a.password.password_env) {
+                (Some(p), _) => p.clone(),
+                (None, Some(name)) => env_secret(name, "--password-env")?,
+                (None, None) => {
+                    return Err(
+                        CliError::new("usage", "--password or --password-env is required").into(),
+                    )
+                }
+            };
+            let session = connect(&a.connect).await?.session(a.session_id.clone());
+            let reply = session
+                .invoke(Mx::AuthenticateUser(v1::AuthenticateUserCommand {
+                    server_handle: a.server_handle,
+                    user_name: a.user.clone(),
+                    password,
+                }))
+                .await?;
+            let user_id = result_i32(&reply, "user id", |r| match r {
+                MxResult::UserId(id) => Some(id),
+                _ => None,
+            })?;
+            out.result(&command_json(
+                "authenticate-user",
+                session.id(),
+                vec![
+                    ("serverHandle", Json::from(a.server_handle)),
+                    ("user", Json::from(a.user.as_str())),
+                    ("userId", Json::from(user_id)),
+                ],
+                &reply,
+            ))?;
+        }
+        Command::StreamEvents(a) => {
+            let session = connect(&a.connect).await?.session(a.session_id.clone());
+            stream_events(&session, a.max_events, a.timeout_ms, out).await?;
+        }
+        Command::Smoke(a) => smoke(a, out).await?,
+    }
+    Ok(())
+}
+
+async fn item_command(
+    connect_args: &ConnectArgs,
+    h: &args::HandleArgs,
+    name: &str,
+    make: fn(v1::ItemCommand) -> Mx,
+    extra: Vec<(&str, Json)>,
+    out: &Printer,
+) -> anyhow::Result<()> {
+    let session = connect(connect_args).await?.session(h.session_id.clone());
+    let reply = session
+        .invoke(make(v1::ItemCommand {
+            server_handle: h.server_handle,
+            item_handle: h.item_handle,
+        }))
+        .await?;
+    let mut inputs = vec![
+        ("serverHandle", Json::from(h.server_handle)),
+        ("itemHandle", Json::from(h.item_handle)),
+    ];
+    inputs.extend(extra);
+    out.result(&command_json(name, session.id(), inputs, &reply))?;
+    Ok(())
+}
+
+/// Prints events as they arrive until `max_events` (0: no limit), the
+/// timeout (0: none), Ctrl-C, or the end of the stream.
+async fn stream_events(
+    session: &Session,
+    max_events: u32,
+    timeout_ms: u64,
+    out: &Printer,
+) -> anyhow::Result<()> {
+    let mut events = session.stream_events().await?;
+    let deadline = deadline(timeout_ms);
+    tokio::pin!(deadline);
+    let interrupt = tokio::signal::ctrl_c();
+    tokio::pin!(interrupt);
+    let mut count: u32 = 0;
+    while max_events == 0 || count < max_events {
+        tokio::select! {
+            next = events.next() => match next {
+                Some(Ok(event)) => {
+                    out.event(&event_json(&event))?;
+                    count += 1;
+                }
+                Some(Err(e)) => return Err(e.into()),
+                None => break,
+            },
+            () = &mut deadline => break,
+            _ = &mut interrupt => break,
+        }
+    }
+    // Dropping the stream cancels the call at the gateway.
+    drop(events);
+    Ok(())
+}
+
+/// Sleeps for `ms` milliseconds, or forever for 0.
+async fn deadline(ms: u64) {
+    if ms == 0 {
+        std::future::pending::<()>().await;
+    } else {
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+    }
+}
+
+async fn smoke(a: args::SmokeArgs, out: &Printer) -> anyhow::Result<()> {
+    let client = connect(&a.connect).await?;
+    let session = client.open_session(&a.client_name).await?;
+    let outcome = smoke_steps(&session, &a).await;
+    // The session is closed whatever happened: a smoke test must not leak
+    // sessions (and their workers) into the gateway.
+    let closed = session.close().await;
+    let (server_handle, item_handle, events) = match (outcome, closed) {
+        (Ok(result), Ok(())) => result,
+        (Ok(_), Err(close_error)) => {
+            return Err(anyhow::Error::from(close_error)
+                .context(format!("closing session {} failed", session.id())))
+        }
+        (Err(e), Ok(())) => return Err(e),
+        (Err(e), Err(close_error)) => {
+            // Reported, not swallowed; the first failure stays the error.
+            eprintln!(
+                "mxgw: warning: closing session {} failed: {close_error}",
+                session.id()
+            );
+            return Err(e);
+        }
+    };
+    out.result(&Json::obj([
+        ("sessionId", Json::from(session.id())),
+        ("clientName", Json::from(a.client_name.as_str())),
+        ("item", Json::from(a.item.as_str())),
+        ("serverHandle", Json::from(server_handle)),
+        ("itemHandle", Json::from(item_handle)),
+        ("events", Json::Arr(events.iter().map(event_json).collect())),
+        ("closed", Json::from(true)),
+    ]))?;
+    Ok(())
+}
+
+async fn smoke_steps(
+    session: &Session,
+    a: &args::SmokeArgs,
+) -> anyhow::Result<(i32, i32, Vec<v1::MxEvent>)> {
+    let server_handle = session.register(&a.client_name).await.context("register")?;
+    let item_handle = session
+        .add_item(server_handle, &a.item)
+        .await
+        .context("add-item")?;
+    session
+        .advise(server_handle, item_handle)
+        .await
+        .context("advise")?;
+    let mut collected = Vec::new();
+    if a.max_events == 0 {
+        return Ok((server_handle, item_handle, collected));
+    }
+    // Events raised before the stream opens wait in the session's queue, so
+    // advising first loses nothing.
+    let mut events = session.stream_events().await.context("stream-events")?;
+    let deadline = deadline(a.timeout_ms);
+    tokio::pin!(deadline);
+    let want = a.max_events as usize;
+    while collected.len() < want {
+        tokio::select! {
+            next = events.next() => match next {
+                Some(Ok(event)) => collected.push(event),
+                Some(Err(e)) => return Err(anyhow::Error::from(e).context("stream-events")),
+                None => {
+                    return Err(CliError::new(
+                        "transport",
+                        format!("the event stream ended after {} of {want} events", collected.len()),
+                    )
+                    .into())
+                }
+            },
+            () = &mut deadline => {
+                return Err(CliError::new(
+                    "timeout",
+                    format!(
+                        "received {} of {want} events within {} ms",
+                        collected.len(),
+                        a.timeout_ms
+                    ),
+                )
+                .into())
+            }
+        }
+    }
+    Ok((server_handle, item_handle, collected))
+}

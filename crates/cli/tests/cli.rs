@@ -1,0 +1,1476 @@
+//! `mxgw` as users run it: the built binary, in a temp dir, against the
+//! in-process fake gateway. JSON output is deserialized into typed structs
+//! that reject unknown fields, so the contract in `docs/cli-json.md` cannot
+//! drift silently.
+
+#![forbid(unsafe_code)]
+
+#[path = "../../client/tests/support/fake_gateway.rs"]
+mod fake_gateway;
+
+use std::process::Output;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use fake_gateway::*;
+use mxgateway_proto::v1::{self, mx_command::Command};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::Value;
+
+const KEY: &str = "mxgw_cli01_Zq8sEcReTkEyVaLuE42";
+const KEY_SECRET: &str = "Zq8sEcReTkEyVaLuE42";
+const PASSWORD: &str = "pa55-w0rd-Unique-Xy";
+
+const COMMANDS: [&str; 14] = [
+    "version",
+    "open-session",
+    "close-session",
+    "register",
+    "unregister",
+    "add-item",
+    "remove-item",
+    "advise",
+    "unadvise",
+    "write",
+    "write-secured",
+    "authenticate-user",
+    "stream-events",
+    "smoke",
+];
+
+// === harness ===
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn from(out: Output) -> Run {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    fn json<T: DeserializeOwned>(&self) -> T {
+        assert_eq!(
+            self.code, 0,
+            "stdout: {}\nstderr: {}",
+            self.stdout, self.stderr
+        );
+        let line = self.stdout.trim_end();
+        assert!(!line.contains('\n'), "one JSON object expected: {line}");
+        serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"))
+    }
+
+    fn error(&self) -> ErrorOut {
+        let line = self.stdout.trim_end().lines().last().unwrap_or_default();
+        serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {}", self.stdout))
+    }
+
+    fn all_output(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+/// Runs the binary in a fresh temp dir with a clean MXGATEWAY_* environment.
+async fn mxgw(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_mxgw"));
+    cmd.args(args).current_dir(dir.path()).kill_on_drop(true);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("MXGATEWAY") {
+            cmd.env_remove(k);
+        }
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = tokio::time::timeout(Duration::from_secs(60), cmd.output())
+        .await
+        .expect("mxgw finished")
+        .unwrap();
+    Run::from(out)
+}
+
+/// Connection flags for the plaintext fake.
+fn conn(server: &FakeServer) -> Vec<String> {
+    vec![
+        "--endpoint".into(),
+        server.endpoint(),
+        "--plaintext".into(),
+        "--api-key".into(),
+        KEY.into(),
+    ]
+}
+
+async fn run_with(server: &FakeServer, args: &[&str]) -> Run {
+    let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    all.extend(conn(server));
+    let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+    mxgw(&refs, &[]).await
+}
+
+// === typed output (the contract) ===
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ErrorOut {
+    error: String,
+    #[serde(rename = "type")]
+    kind: String,
+}
+
+#[derive(Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct StatusOut {
+    success: i32,
+    category: String,
+    detected_by: String,
+    detail: i32,
+    raw_category: i32,
+    raw_detected_by: i32,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VersionOut {
+    client: String,
+    version: String,
+    protocol: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct LimitsOut {
+    max_sessions: u32,
+    max_bulk_items: u32,
+    max_message_bytes: u32,
+    event_queue_capacity: u32,
+    default_command_timeout_ms: u32,
+    session_idle_timeout_ms: u32,
+    max_events_per_batch: u32,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct OpenSessionOut {
+    session_id: String,
+    gateway_version: String,
+    backend: String,
+    worker_protocol_version: u32,
+    capabilities: Vec<String>,
+    limits: LimitsOut,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct CloseSessionOut {
+    session_id: String,
+    closed: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RegisterOut {
+    command: String,
+    session_id: String,
+    client_name: String,
+    server_handle: i32,
+    hresult: i32,
+    statuses: Vec<StatusOut>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct UnregisterOut {
+    command: String,
+    session_id: String,
+    server_handle: i32,
+    hresult: i32,
+    statuses: Vec<StatusOut>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct AddItemOut {
+    command: String,
+    session_id: String,
+    server_handle: i32,
+    item: String,
+    context: Option<String>,
+    item_handle: i32,
+    hresult: i32,
+    statuses: Vec<StatusOut>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ItemOut {
+    command: String,
+    session_id: String,
+    server_handle: i32,
+    item_handle: i32,
+    hresult: i32,
+    statuses: Vec<StatusOut>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct AdviseOut {
+    command: String,
+    session_id: String,
+    server_handle: i32,
+    item_handle: i32,
+    supervisory: bool,
+    hresult: i32,
+    statuses: Vec<StatusOut>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct WriteOut {
+    command: String,
+    session_id: String,
+    server_handle: i32,
+    item_handle: i32,
+    #[serde(rename = "type")]
+    value_type: String,
+    value: Value,
+    user_id: i32,
+    timestamp: Option<String>,
+    hresult: i32,
+    statuses: Vec<StatusOut>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct WriteSecuredOut {
+    command: String,
+    session_id: String,
+    server_handle: i32,
+    item_handle: i32,
+    #[serde(rename = "type")]
+    value_type: String,
+    value: Value,
+    current_user_id: i32,
+    verifier_user_id: i32,
+    timestamp: Option<String>,
+    hresult: i32,
+    statuses: Vec<StatusOut>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct AuthenticateUserOut {
+    command: String,
+    session_id: String,
+    server_handle: i32,
+    user: String,
+    user_id: i32,
+    hresult: i32,
+    statuses: Vec<StatusOut>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase", deny_unknown_fields)]
+enum EventOut {
+    #[serde(rename_all = "camelCase")]
+    DataChange {
+        worker_sequence: u64,
+        server_handle: i32,
+        item_handle: i32,
+        conflated: u32,
+        value: Value,
+        data_type: String,
+        variant_type: i32,
+        quality: i32,
+        timestamp: Option<String>,
+        statuses: Vec<StatusOut>,
+    },
+    #[serde(rename_all = "camelCase")]
+    WriteComplete {
+        worker_sequence: u64,
+        server_handle: i32,
+        item_handle: i32,
+        conflated: u32,
+        statuses: Vec<StatusOut>,
+    },
+    #[serde(rename_all = "camelCase")]
+    OperationComplete {
+        worker_sequence: u64,
+        server_handle: i32,
+        item_handle: i32,
+        conflated: u32,
+        statuses: Vec<StatusOut>,
+    },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct SmokeOut {
+    session_id: String,
+    client_name: String,
+    item: String,
+    server_handle: i32,
+    item_handle: i32,
+    events: Vec<EventOut>,
+    closed: bool,
+}
+
+fn ok_status_out() -> StatusOut {
+    StatusOut {
+        success: 1,
+        category: "OK".into(),
+        detected_by: "RESPONDING_LMX".into(),
+        detail: 0,
+        raw_category: 0,
+        raw_detected_by: 1,
+    }
+}
+
+fn write_complete(seq: u64) -> v1::MxEvent {
+    v1::MxEvent {
+        worker_sequence: seq,
+        server_handle: 1,
+        item_handle: 2,
+        conflated: 0,
+        kind: Some(v1::mx_event::Kind::WriteComplete(v1::OnWriteComplete {
+            statuses: vec![ok_status()],
+        })),
+    }
+}
+
+// === help, usage and TLS flags ===
+
+#[tokio::test]
+async fn every_command_has_help_and_is_documented() {
+    let docs = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/cli-json.md"
+    ))
+    .unwrap();
+    let top = mxgw(&["--help"], &[]).await;
+    assert_eq!(top.code, 0);
+    for command in COMMANDS {
+        assert!(
+            top.stdout.contains(command),
+            "{command} missing from --help"
+        );
+        let run = mxgw(&[command, "--help"], &[]).await;
+        assert_eq!(run.code, 0, "{command}: {}", run.stderr);
+        assert!(
+            run.stdout.contains(&format!("Usage: mxgw {command}")),
+            "{command}: {}",
+            run.stdout
+        );
+        if command != "version" {
+            assert!(run.stdout.contains("--json"), "{command}");
+        }
+        assert!(
+            docs.contains(&format!("### `{command}`")),
+            "{command} is not documented in docs/cli-json.md"
+        );
+    }
+}
+
+/// The first ```json block of a `### `command`` section of the docs.
+fn doc_example(docs: &str, command: &str) -> String {
+    let start = docs
+        .find(&format!("### `{command}`"))
+        .unwrap_or_else(|| panic!("no section for {command}"));
+    let section = &docs[start..];
+    let block = section.find("```json\n").expect("a json example") + "```json\n".len();
+    let end = section[block..].find("```").unwrap();
+    section[block..block + end].to_string()
+}
+
+fn parse_doc<T: DeserializeOwned>(command: &str, text: &str) -> T {
+    serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("{command} example: {e}: {text}"))
+}
+
+#[test]
+fn documented_examples_match_the_contract() {
+    let docs = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/cli-json.md"
+    ))
+    .unwrap();
+    for command in COMMANDS {
+        let text = doc_example(&docs, command);
+        match command {
+            "version" => drop(parse_doc::<VersionOut>(command, &text)),
+            "open-session" => drop(parse_doc::<OpenSessionOut>(command, &text)),
+            "close-session" => drop(parse_doc::<CloseSessionOut>(command, &text)),
+            "register" => drop(parse_doc::<RegisterOut>(command, &text)),
+            "unregister" => drop(parse_doc::<UnregisterOut>(command, &text)),
+            "add-item" => drop(parse_doc::<AddItemOut>(command, &text)),
+            "remove-item" | "unadvise" => drop(parse_doc::<ItemOut>(command, &text)),
+            "advise" => drop(parse_doc::<AdviseOut>(command, &text)),
+            "write" => drop(parse_doc::<WriteOut>(command, &text)),
+            "write-secured" => drop(parse_doc::<WriteSecuredOut>(command, &text)),
+            "authenticate-user" => drop(parse_doc::<AuthenticateUserOut>(command, &text)),
+            "stream-events" => {
+                let kinds: Vec<EventOut> = text.lines().map(|l| parse_doc(command, l)).collect();
+                assert_eq!(kinds.len(), 3);
+            }
+            "smoke" => drop(parse_doc::<SmokeOut>(command, &text)),
+            other => panic!("no contract type for {other}"),
+        }
+        // Examples are printed the way the CLI prints: compact, one line per object.
+        assert!(
+            !text.contains(": ") && !text.contains(", "),
+            "{command}: not compact"
+        );
+        if text.contains("\"command\"") {
+            let first: Value = parse_doc(command, text.lines().next().unwrap());
+            assert_eq!(first["command"], command);
+        }
+    }
+    // The error object and the status object too.
+    let errors = &docs[docs.find("### Exit codes").unwrap()..];
+    let block = &errors[errors.find("```json\n").unwrap() + 8..];
+    let err: ErrorOut = parse_doc("error", &block[..block.find("```").unwrap()]);
+    assert_eq!(err.kind, "session");
+    let shared = &docs[docs.find("## Shared objects").unwrap()..];
+    let block = &shared[shared.find("```json\n").unwrap() + 8..];
+    let status: StatusOut = parse_doc("status", &block[..block.find("```").unwrap()]);
+    assert_eq!(status, ok_status_out());
+}
+
+#[tokio::test]
+async fn version_json() {
+    let out: VersionOut = mxgw(&["version", "--json"], &[]).await.json();
+    assert_eq!(out.client, "mxgw");
+    assert_eq!(out.version, env!("CARGO_PKG_VERSION"));
+    assert_eq!(out.protocol, "mxgateway.v1");
+}
+
+#[tokio::test]
+async fn tls_and_plaintext_together_is_a_usage_error() {
+    let args = ["open-session", "--tls", "--plaintext"];
+    let run = mxgw(&args, &[]).await;
+    assert_eq!(run.code, 2, "{}", run.all_output());
+    assert!(run.stderr.starts_with("mxgw: error: "), "{}", run.stderr);
+    let run = mxgw(&[&args[..], &["--json"]].concat(), &[]).await;
+    assert_eq!(run.code, 2);
+    assert_eq!(run.error().kind, "usage");
+    // TLS-only options make no sense with plaintext either.
+    let run = mxgw(&["open-session", "--plaintext", "--ca-file", "ca.pem"], &[]).await;
+    assert_eq!(run.code, 2);
+    let run = mxgw(
+        &[
+            "open-session",
+            "--plaintext",
+            "--server-name-override",
+            "gw",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(run.code, 2);
+}
+
+#[tokio::test]
+async fn tls_is_the_default_even_for_loopback() {
+    let server = FakeServer::start(State::new()).await;
+    let endpoint = server.endpoint();
+    for extra in [&[][..], &["--tls"][..]] {
+        let mut args = vec!["open-session", "--endpoint", &endpoint, "--json"];
+        args.extend_from_slice(extra);
+        let run = mxgw(&args, &[]).await;
+        assert_eq!(run.code, 1, "{}", run.all_output());
+        assert_eq!(run.error().kind, "transport");
+    }
+    assert!(
+        server.state.calls().is_empty(),
+        "no plaintext call may happen"
+    );
+}
+
+#[tokio::test]
+async fn a_missing_ca_file_is_a_config_error() {
+    let run = mxgw(
+        &["open-session", "--ca-file", "/nonexistent/ca.pem", "--json"],
+        &[],
+    )
+    .await;
+    assert_eq!(run.code, 2, "{}", run.all_output());
+    assert_eq!(run.error().kind, "config");
+}
+
+#[tokio::test]
+async fn usage_errors_with_json_are_json() {
+    let run = mxgw(&["register", "--json"], &[]).await;
+    assert_eq!(run.code, 2);
+    let err = run.error();
+    assert_eq!(err.kind, "usage");
+    assert!(err.error.contains("--session-id"), "{}", err.error);
+    let run = mxgw(&["register"], &[]).await;
+    assert_eq!(run.code, 2);
+    assert!(run.stdout.is_empty());
+    assert!(run.stderr.starts_with("mxgw: error: "), "{}", run.stderr);
+    let run = mxgw(&["no-such-command", "--json"], &[]).await;
+    assert_eq!(run.code, 2);
+    assert_eq!(run.error().kind, "usage");
+}
+
+#[tokio::test]
+async fn a_missing_key_variable_is_a_usage_error() {
+    let run = mxgw(
+        &[
+            "open-session",
+            "--plaintext",
+            "--api-key-env",
+            "MXGATEWAY_TEST_UNSET_VARIABLE",
+            "--json",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(run.code, 2, "{}", run.all_output());
+    let err = run.error();
+    assert_eq!(err.kind, "usage");
+    assert!(err.error.contains("MXGATEWAY_TEST_UNSET_VARIABLE"));
+}
+
+// === command shapes ===
+
+#[tokio::test]
+async fn open_and_close_session() {
+    let server = FakeServer::start(State::new()).await;
+    let run = run_with(
+        &server,
+        &["open-session", "--client-session-name", "ops", "--json"],
+    )
+    .await;
+    assert!(
+        run.stdout
+            .starts_with(r#"{"sessionId":"sess-1","gatewayVersion":"0.1.0-fake","backend":"sim","#),
+        "{}",
+        run.stdout
+    );
+    let out: OpenSessionOut = run.json();
+    assert_eq!(out.session_id, "sess-1");
+    assert_eq!(out.gateway_version, "0.1.0-fake");
+    assert_eq!(out.backend, "sim");
+    assert_eq!(out.worker_protocol_version, 1);
+    assert_eq!(out.capabilities, ["mxaccess-core", "event-conflation"]);
+    assert_eq!(out.limits.max_sessions, 64);
+    assert_eq!(out.limits.max_bulk_items, 1000);
+    assert_eq!(out.limits.max_message_bytes, 4 << 20);
+    assert_eq!(out.limits.event_queue_capacity, 10_000);
+    assert_eq!(out.limits.default_command_timeout_ms, 30_000);
+    assert_eq!(out.limits.session_idle_timeout_ms, 600_000);
+    assert_eq!(out.limits.max_events_per_batch, 256);
+    match &server.state.calls()[0].message {
+        Message::Open(r) => assert_eq!(r.client_session_name, "ops"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        server.state.calls()[0].authorization.as_deref(),
+        Some(format!("Bearer {KEY}").as_str())
+    );
+
+    let out: CloseSessionOut = run_with(
+        &server,
+        &["close-session", "--session-id", "sess-1", "--json"],
+    )
+    .await
+    .json();
+    assert_eq!(out.session_id, "sess-1");
+    assert!(out.closed);
+}
+
+#[tokio::test]
+async fn register_prints_exactly_the_documented_object() {
+    let server = FakeServer::start(State::new()).await;
+    let run = run_with(
+        &server,
+        &[
+            "register",
+            "--session-id",
+            "sess-1",
+            "--client-name",
+            "c1",
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(
+        run.stdout,
+        concat!(
+            r#"{"command":"register","sessionId":"sess-1","clientName":"c1","serverHandle":1,"hresult":0,"#,
+            r#""statuses":[{"success":1,"category":"OK","detectedBy":"RESPONDING_LMX","detail":0,"rawCategory":0,"rawDetectedBy":1}]}"#,
+            "\n"
+        )
+    );
+    let out: RegisterOut = run.json();
+    assert_eq!(out.command, "register");
+    assert_eq!(out.session_id, "sess-1");
+    assert_eq!(out.client_name, "c1");
+    assert_eq!(out.server_handle, 1);
+    assert_eq!(out.hresult, 0);
+    assert_eq!(out.statuses, vec![ok_status_out()]);
+    let invokes = server.state.invokes();
+    assert_eq!(invokes[0].session_id, "sess-1");
+
+    // Without --json: plain text, not JSON.
+    let run = run_with(&server, &["register", "--session-id", "sess-1"]).await;
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.contains("serverHandle: 1"), "{}", run.stdout);
+}
+
+#[tokio::test]
+async fn item_commands_send_the_right_mxaccess_calls() {
+    let server = FakeServer::start(State::new()).await;
+    let h = ["--session-id", "sess-1", "--server-handle", "1"];
+    let hi = [
+        "--session-id",
+        "sess-1",
+        "--server-handle",
+        "1",
+        "--item-handle",
+        "2",
+    ];
+
+    let out: UnregisterOut = run_with(&server, &[&["unregister"][..], &h, &["--json"]].concat())
+        .await
+        .json();
+    assert_eq!((out.command.as_str(), out.server_handle), ("unregister", 1));
+    assert_eq!((out.session_id.as_str(), out.hresult), ("sess-1", 0));
+    assert_eq!(out.statuses.len(), 1);
+
+    let out: AddItemOut = run_with(
+        &server,
+        &[&["add-item"][..], &h, &["--item", "Obj.Attr", "--json"]].concat(),
+    )
+    .await
+    .json();
+    assert_eq!(out.command, "add-item");
+    assert_eq!(out.item, "Obj.Attr");
+    assert_eq!(out.context, None);
+    assert_eq!((out.server_handle, out.item_handle, out.hresult), (1, 2, 0));
+    assert_eq!((out.session_id.as_str(), out.statuses.len()), ("sess-1", 1));
+
+    let out: AddItemOut = run_with(
+        &server,
+        &[
+            &["add-item"][..],
+            &h,
+            &["--item", "Obj.Attr", "--context", "ctx", "--json"],
+        ]
+        .concat(),
+    )
+    .await
+    .json();
+    assert_eq!(out.context.as_deref(), Some("ctx"));
+
+    for (name, supervisory) in [("advise", false), ("advise", true)] {
+        let mut args = vec![name];
+        args.extend_from_slice(&hi);
+        if supervisory {
+            args.push("--supervisory");
+        }
+        args.push("--json");
+        let out: AdviseOut = run_with(&server, &args).await.json();
+        assert_eq!(out.command, "advise");
+        assert_eq!(out.supervisory, supervisory);
+        assert_eq!((out.server_handle, out.item_handle), (1, 2));
+        assert_eq!(
+            (out.session_id.as_str(), out.hresult, out.statuses.len()),
+            ("sess-1", 0, 1)
+        );
+    }
+    for name in ["remove-item", "unadvise"] {
+        let out: ItemOut = run_with(&server, &[&[name][..], &hi, &["--json"]].concat())
+            .await
+            .json();
+        assert_eq!(out.command, name);
+        assert_eq!((out.server_handle, out.item_handle), (1, 2));
+        assert_eq!(
+            (out.session_id.as_str(), out.hresult, out.statuses.len()),
+            ("sess-1", 0, 1)
+        );
+    }
+
+    let item = v1::ItemCommand {
+        server_handle: 1,
+        item_handle: 2,
+    };
+    assert_eq!(
+        server.state.commands(),
+        vec![
+            Command::Unregister(v1::UnregisterCommand { server_handle: 1 }),
+            Command::AddItem(v1::AddItemCommand {
+                server_handle: 1,
+                item_definition: "Obj.Attr".into(),
+            }),
+            Command::AddItem2(v1::AddItem2Command {
+                server_handle: 1,
+                item_definition: "Obj.Attr".into(),
+                item_context: "ctx".into(),
+            }),
+            Command::Advise(item),
+            Command::AdviseSupervisory(item),
+            Command::RemoveItem(item),
+            Command::Unadvise(item),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn write_and_write2() {
+    let server = FakeServer::start(State::new()).await;
+    let hi = [
+        "--session-id",
+        "sess-1",
+        "--server-handle",
+        "1",
+        "--item-handle",
+        "2",
+    ];
+    let out: WriteOut = run_with(
+        &server,
+        &[
+            &["write"][..],
+            &hi,
+            &["--type", "int32", "--value", "-123", "--json"],
+        ]
+        .concat(),
+    )
+    .await
+    .json();
+    assert_eq!(out.command, "write");
+    assert_eq!(out.value_type, "int32");
+    assert_eq!(out.value, serde_json::json!(-123));
+    assert_eq!((out.user_id, out.timestamp.as_deref()), (0, None));
+    assert_eq!((out.server_handle, out.item_handle, out.hresult), (1, 2, 0));
+    assert_eq!((out.session_id.as_str(), out.statuses.len()), ("sess-1", 1));
+
+    let out: WriteOut = run_with(
+        &server,
+        &[
+            &["write"][..],
+            &hi,
+            &[
+                "--type",
+                "double",
+                "--value",
+                "1.5",
+                "--user-id",
+                "4",
+                "--timestamp",
+                "2024-01-02T03:04:05.5+01:00",
+                "--json",
+            ],
+        ]
+        .concat(),
+    )
+    .await
+    .json();
+    assert_eq!(out.value, serde_json::json!(1.5));
+    assert_eq!(out.user_id, 4);
+    assert_eq!(out.timestamp.as_deref(), Some("2024-01-02T02:04:05.500Z"));
+
+    let commands = server.state.commands();
+    match &commands[0] {
+        Command::Write(w) => {
+            assert_eq!((w.server_handle, w.item_handle, w.user_id), (1, 2, 0));
+            assert_eq!(w.value, Some(int_value(-123)));
+        }
+        other => panic!("{other:?}"),
+    }
+    match &commands[1] {
+        Command::Write2(w) => {
+            assert_eq!(w.user_id, 4);
+            assert_eq!(
+                w.timestamp,
+                Some(prost_types::Timestamp {
+                    seconds: 1_704_161_045,
+                    nanos: 500_000_000
+                })
+            );
+            assert_eq!(w.value.as_ref().unwrap().variant_type, 5);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn invalid_values_are_usage_errors_and_never_sent() {
+    let server = FakeServer::start(State::new()).await;
+    let hi = [
+        "--session-id",
+        "sess-1",
+        "--server-handle",
+        "1",
+        "--item-handle",
+        "2",
+    ];
+    for (ty, value) in [
+        ("double", "nan"),
+        ("float", "inf"),
+        ("double", "-inf"),
+        ("int32", "abc"),
+        ("double-array", "[1.0, \"nan\"]"),
+        ("time", "2024-01-02"),
+    ] {
+        let run = run_with(
+            &server,
+            &[
+                &["write"][..],
+                &hi,
+                &["--type", ty, "--value", value, "--json"],
+            ]
+            .concat(),
+        )
+        .await;
+        assert_eq!(run.code, 2, "{ty} {value}: {}", run.all_output());
+        assert_eq!(run.error().kind, "invalid-value", "{ty} {value}");
+    }
+    let run = run_with(
+        &server,
+        &[
+            &["write"][..],
+            &hi,
+            &[
+                "--type",
+                "int32",
+                "--value",
+                "1",
+                "--timestamp",
+                "noon",
+                "--json",
+            ],
+        ]
+        .concat(),
+    )
+    .await;
+    assert_eq!(run.code, 2);
+    assert_eq!(run.error().kind, "invalid-value");
+    assert!(server.state.invokes().is_empty());
+}
+
+#[tokio::test]
+async fn secured_write_flow_never_prints_secrets() {
+    let server = FakeServer::start(State::new()).await;
+    let mut everything = String::new();
+
+    let env = [("MXGW_TEST_KEY", KEY), ("MXGW_TEST_PASSWORD", PASSWORD)];
+    let endpoint = server.endpoint();
+    let common = [
+        "--endpoint",
+        &endpoint,
+        "--plaintext",
+        "--api-key-env",
+        "MXGW_TEST_KEY",
+    ]
+    .map(str::to_string);
+    let common: Vec<&str> = common.iter().map(String::as_str).collect();
+
+    let run = mxgw(
+        &[
+            &[
+                "authenticate-user",
+                "--session-id",
+                "sess-1",
+                "--server-handle",
+                "1",
+                "--user",
+                "operator",
+                "--password-env",
+                "MXGW_TEST_PASSWORD",
+                "--json",
+            ][..],
+            &common,
+        ]
+        .concat(),
+        &env,
+    )
+    .await;
+    everything.push_str(&run.all_output());
+    let out: AuthenticateUserOut = run.json();
+    assert_eq!(out.command, "authenticate-user");
+    assert_eq!((out.user.as_str(), out.user_id), ("operator", 7));
+    assert_eq!((out.session_id.as_str(), out.server_handle), ("sess-1", 1));
+    assert_eq!((out.hresult, out.statuses.len()), (0, 1));
+
+    let hi = [
+        "--session-id",
+        "sess-1",
+        "--server-handle",
+        "1",
+        "--item-handle",
+        "2",
+    ];
+    let run = mxgw(
+        &[
+            &["write-secured"][..],
+            &hi,
+            &[
+                "--type",
+                "bool",
+                "--value",
+                "true",
+                "--current-user-id",
+                "7",
+                "--verifier-user-id",
+                "8",
+                "--json",
+            ],
+            &common,
+        ]
+        .concat(),
+        &env,
+    )
+    .await;
+    everything.push_str(&run.all_output());
+    let out: WriteSecuredOut = run.json();
+    assert_eq!(out.command, "write-secured");
+    assert_eq!((out.current_user_id, out.verifier_user_id), (7, 8));
+    assert_eq!(
+        (out.value_type.as_str(), &out.value),
+        ("bool", &Value::Bool(true))
+    );
+    assert_eq!(out.timestamp, None);
+    assert_eq!((out.server_handle, out.item_handle, out.hresult), (1, 2, 0));
+    assert_eq!((out.session_id.as_str(), out.statuses.len()), ("sess-1", 1));
+
+    // WriteSecured2, refused by MXAccess (secured write needs a verifier).
+    server.state.push_reply(Ok(v1::MxCommandReply {
+        protocol_status: v1::ProtocolStatus::Ok as i32,
+        statuses: vec![v1::MxStatus {
+            success: 0,
+            category: v1::MxStatusCategory::SecurityError as i32,
+            detected_by: v1::MxStatusSource::RespondingAutomationObject as i32,
+            detail: 1012,
+            raw_category: 6,
+            raw_detected_by: 5,
+        }],
+        message: format!("denied for Bearer {KEY}"),
+        ..Default::default()
+    }));
+    for json in [true, false] {
+        if !json {
+            server.state.push_reply(Ok(v1::MxCommandReply {
+                protocol_status: v1::ProtocolStatus::Ok as i32,
+                hresult: mxgateway_mx::hresult::E_INVALIDARG,
+                message: format!("echo {KEY_SECRET}"),
+                ..Default::default()
+            }));
+        }
+        let mut args = [
+            &["write-secured"][..],
+            &hi,
+            &[
+                "--type",
+                "string",
+                "--value",
+                "x",
+                "--current-user-id",
+                "7",
+                "--timestamp",
+                "2024-01-02T03:04:05Z",
+            ],
+            &common,
+        ]
+        .concat();
+        if json {
+            args.push("--json");
+        }
+        let run = mxgw(&args, &env).await;
+        everything.push_str(&run.all_output());
+        assert_eq!(run.code, 1, "{}", run.all_output());
+        if json {
+            assert_eq!(run.error().kind, "mxaccess");
+        } else {
+            assert!(run.stderr.starts_with("mxgw: error: "), "{}", run.stderr);
+        }
+    }
+    assert!(matches!(
+        server.state.commands()[2],
+        Command::WriteSecured2(_)
+    ));
+
+    // A failed authentication whose reply quotes the password back.
+    server.state.push_reply(Ok(v1::MxCommandReply {
+        protocol_status: v1::ProtocolStatus::Ok as i32,
+        hresult: mxgateway_mx::hresult::E_INVALIDARG,
+        message: format!("bad credentials {PASSWORD}"),
+        ..Default::default()
+    }));
+    let run = mxgw(
+        &[
+            &[
+                "authenticate-user",
+                "--session-id",
+                "sess-1",
+                "--server-handle",
+                "1",
+                "--user",
+                "operator",
+                &format!("--password={PASSWORD}"),
+            ][..],
+            &common,
+        ]
+        .concat(),
+        &env,
+    )
+    .await;
+    assert_eq!(run.code, 1);
+    everything.push_str(&run.all_output());
+
+    assert!(!everything.contains(KEY), "{everything}");
+    assert!(!everything.contains(KEY_SECRET), "{everything}");
+    assert!(!everything.contains(PASSWORD), "{everything}");
+    assert!(everything.contains("<redacted>"), "{everything}");
+}
+
+#[tokio::test]
+async fn a_wrong_key_is_an_authentication_error_without_the_key() {
+    let server = FakeServer::start(State::new()).await;
+    *server.state.required_key.lock().unwrap() = Some("mxgw_other_TheRightKeyValue".into());
+    // The fake echoes the header it rejected, like a careless proxy.
+    *server.state.echo_bad_key.lock().unwrap() = true;
+    for json in [true, false] {
+        let mut args = vec!["open-session"];
+        if json {
+            args.push("--json");
+        }
+        let run = run_with(&server, &args).await;
+        assert_eq!(run.code, 1, "{}", run.all_output());
+        if json {
+            let err = run.error();
+            assert_eq!(err.kind, "authentication");
+            assert!(err.error.contains("<redacted>"), "{}", err.error);
+            assert!(run.stderr.is_empty(), "{}", run.stderr);
+        } else {
+            assert!(run.stdout.is_empty());
+            assert!(
+                run.stderr.starts_with("mxgw: error: authentication failed"),
+                "{}",
+                run.stderr
+            );
+        }
+        assert!(
+            !run.all_output().contains(KEY_SECRET),
+            "{}",
+            run.all_output()
+        );
+    }
+    // Through --api-key-env as well.
+    let endpoint = server.endpoint();
+    let run = mxgw(
+        &[
+            "register",
+            "--session-id",
+            "s",
+            "--endpoint",
+            &endpoint,
+            "--plaintext",
+            "--api-key-env",
+            "MXGW_TEST_KEY",
+        ],
+        &[("MXGW_TEST_KEY", KEY)],
+    )
+    .await;
+    assert_eq!(run.code, 1);
+    assert!(
+        !run.all_output().contains(KEY_SECRET),
+        "{}",
+        run.all_output()
+    );
+}
+
+#[tokio::test]
+async fn gateway_errors_become_typed_json_errors() {
+    let server = FakeServer::start(State::new()).await;
+    let cases = [
+        (tonic::Code::NotFound, "session-not-found", "session"),
+        (tonic::Code::Unavailable, "worker-unavailable", "worker"),
+        (
+            tonic::Code::PermissionDenied,
+            "permission-denied",
+            "authorization",
+        ),
+        (
+            tonic::Code::ResourceExhausted,
+            "session-limit",
+            "resource-exhausted",
+        ),
+    ];
+    for (code, kind, expected) in cases {
+        server
+            .state
+            .set_next_error(gateway_status(code, kind, "from the gateway"));
+        let run = run_with(&server, &["register", "--session-id", "sess-9", "--json"]).await;
+        assert_eq!(run.code, 1);
+        let err = run.error();
+        assert_eq!(err.kind, expected);
+        assert!(err.error.contains("from the gateway"), "{}", err.error);
+    }
+    // An MXAccess failure in the reply.
+    server.state.push_reply(Ok(v1::MxCommandReply {
+        protocol_status: v1::ProtocolStatus::Ok as i32,
+        hresult: mxgateway_mx::hresult::E_INVALIDARG,
+        message: "unknown server handle".into(),
+        ..Default::default()
+    }));
+    let run = run_with(
+        &server,
+        &[
+            "unregister",
+            "--session-id",
+            "sess-1",
+            "--server-handle",
+            "9",
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 1);
+    let err = run.error();
+    assert_eq!(err.kind, "mxaccess");
+    assert!(err.error.contains("0x80070057"), "{}", err.error);
+}
+
+// === events ===
+
+#[tokio::test]
+async fn stream_events_prints_json_lines_and_cancels_the_stream() {
+    let server = FakeServer::start(State::new()).await;
+    server.state.set_batches(vec![
+        v1::StreamEventsReply {
+            events: vec![data_change(u64::MAX, int_value(42)), write_complete(7)],
+            ..Default::default()
+        },
+        v1::StreamEventsReply {
+            events: vec![data_change(8, int_value(43)), data_change(9, int_value(44))],
+            ..Default::default()
+        },
+    ]);
+    let run = run_with(
+        &server,
+        &[
+            "stream-events",
+            "--session-id",
+            "sess-1",
+            "--max-events",
+            "3",
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", run.stdout);
+    assert!(lines[0].starts_with(r#"{"type":"dataChange","workerSequence":18446744073709551615,"#));
+    assert_eq!(
+        lines[0],
+        concat!(
+            r#"{"type":"dataChange","workerSequence":18446744073709551615,"serverHandle":1,"itemHandle":2,"#,
+            r#""conflated":0,"value":42,"dataType":"Integer","variantType":3,"quality":192,"#,
+            r#""timestamp":"2023-11-14T22:13:20.500Z","statuses":[{"success":1,"category":"OK","#,
+            r#""detectedBy":"RESPONDING_LMX","detail":0,"rawCategory":0,"rawDetectedBy":1}]}"#
+        )
+    );
+    let events: Vec<EventOut> = lines
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    match &events[0] {
+        EventOut::DataChange {
+            worker_sequence,
+            server_handle,
+            item_handle,
+            conflated,
+            value,
+            data_type,
+            variant_type,
+            quality,
+            timestamp,
+            statuses,
+        } => {
+            assert_eq!(*worker_sequence, u64::MAX);
+            assert_eq!((*server_handle, *item_handle, *conflated), (1, 2, 0));
+            assert_eq!(value, &serde_json::json!(42));
+            assert_eq!(
+                (data_type.as_str(), *variant_type, *quality),
+                ("Integer", 3, 192)
+            );
+            assert_eq!(timestamp.as_deref(), Some("2023-11-14T22:13:20.500Z"));
+            assert_eq!(statuses, &vec![ok_status_out()]);
+        }
+        other => panic!("{other:?}"),
+    }
+    match &events[1] {
+        EventOut::WriteComplete {
+            worker_sequence,
+            server_handle,
+            item_handle,
+            conflated,
+            statuses,
+        } => {
+            assert_eq!(
+                (*worker_sequence, *server_handle, *item_handle, *conflated),
+                (7, 1, 2, 0)
+            );
+            assert_eq!(statuses.len(), 1);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        events[2],
+        EventOut::DataChange {
+            worker_sequence: 8,
+            ..
+        }
+    ));
+    // The CLI stopped after three events and its exit cancelled the call.
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while server.state.streams_cancelled.load(Ordering::SeqCst) == 0 {
+            server.state.stream_cancelled.notified().await;
+        }
+    })
+    .await
+    .expect("stream cancelled at the gateway");
+}
+
+#[tokio::test]
+async fn operation_complete_events_have_their_shape() {
+    let server = FakeServer::start(State::new()).await;
+    server.state.set_batches(vec![v1::StreamEventsReply {
+        events: vec![v1::MxEvent {
+            worker_sequence: 3,
+            server_handle: 1,
+            item_handle: 0,
+            conflated: 0,
+            kind: Some(v1::mx_event::Kind::OperationComplete(
+                v1::OperationComplete { statuses: vec![] },
+            )),
+        }],
+        ..Default::default()
+    }]);
+    let run = run_with(
+        &server,
+        &[
+            "stream-events",
+            "--session-id",
+            "sess-1",
+            "--max-events",
+            "1",
+            "--json",
+        ],
+    )
+    .await;
+    let event: EventOut = run.json();
+    match event {
+        EventOut::OperationComplete {
+            worker_sequence,
+            server_handle,
+            item_handle,
+            conflated,
+            statuses,
+        } => {
+            assert_eq!(
+                (worker_sequence, server_handle, item_handle, conflated),
+                (3, 1, 0, 0)
+            );
+            assert!(statuses.is_empty());
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn max_events_cap_is_enforced_at_the_boundary() {
+    let server = FakeServer::start(State::new()).await;
+    server.state.set_batches(vec![v1::StreamEventsReply {
+        events: vec![data_change(1, int_value(1)), data_change(2, int_value(2))],
+        ..Default::default()
+    }]);
+    // At the cap: accepted; the timeout ends the wait, which is not an error.
+    let run = run_with(
+        &server,
+        &[
+            "stream-events",
+            "--session-id",
+            "sess-1",
+            "--max-events",
+            "1000000",
+            "--timeout-ms",
+            "300",
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    assert_eq!(run.stdout.lines().count(), 2);
+    // Above the cap: a usage error before any network use.
+    let calls_before = server.state.calls().len();
+    for command in [
+        vec!["stream-events", "--session-id", "sess-1"],
+        vec!["smoke", "--item", "Obj.Attr"],
+    ] {
+        let mut args = command.clone();
+        args.extend(["--max-events", "1000001", "--json"]);
+        let run = run_with(&server, &args).await;
+        assert_eq!(run.code, 2, "{}", run.all_output());
+        assert_eq!(run.error().kind, "usage");
+        assert!(run.error().error.contains("1000001"));
+    }
+    assert_eq!(server.state.calls().len(), calls_before);
+}
+
+#[tokio::test]
+async fn smoke_collects_events_and_closes_the_session() {
+    let server = FakeServer::start(State::new()).await;
+    server.state.set_batches(vec![v1::StreamEventsReply {
+        events: vec![data_change(1, int_value(5)), data_change(2, int_value(6))],
+        ..Default::default()
+    }]);
+    let run = run_with(
+        &server,
+        &[
+            "smoke",
+            "--item",
+            "TestChildObject.TestInt",
+            "--max-events",
+            "2",
+            "--json",
+        ],
+    )
+    .await;
+    assert!(
+        run.stdout
+            .starts_with(r#"{"sessionId":"sess-1","clientName":"mxgw-smoke","#),
+        "{}",
+        run.stdout
+    );
+    let out: SmokeOut = run.json();
+    assert_eq!(out.session_id, "sess-1");
+    assert_eq!(out.client_name, "mxgw-smoke");
+    assert_eq!(out.item, "TestChildObject.TestInt");
+    assert_eq!((out.server_handle, out.item_handle), (1, 2));
+    assert_eq!(out.events.len(), 2);
+    assert!(out.closed);
+    let methods: Vec<_> = server.state.calls().iter().map(|c| c.method).collect();
+    assert_eq!(
+        methods,
+        [
+            "OpenSession",
+            "Invoke",
+            "Invoke",
+            "Invoke",
+            "StreamEvents",
+            "CloseSession"
+        ]
+    );
+    match &server.state.calls()[0].message {
+        Message::Open(r) => assert_eq!(r.client_session_name, "mxgw-smoke"),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(server.state.commands()[2], Command::Advise(_)));
+}
+
+#[tokio::test]
+async fn smoke_closes_the_session_when_a_step_fails() {
+    let server = FakeServer::start(State::new()).await;
+    server.state.push_reply(Ok(ok_reply(Some(
+        v1::mx_command_reply::Result::ServerHandle(1),
+    ))));
+    server.state.push_reply(Ok(ok_reply(Some(
+        v1::mx_command_reply::Result::ItemHandle(2),
+    ))));
+    server.state.push_reply(Ok(v1::MxCommandReply {
+        protocol_status: v1::ProtocolStatus::Ok as i32,
+        hresult: mxgateway_mx::hresult::E_INVALIDARG,
+        ..Default::default()
+    }));
+    let run = run_with(&server, &["smoke", "--item", "Bad.Item", "--json"]).await;
+    assert_eq!(run.code, 1, "{}", run.all_output());
+    let err = run.error();
+    assert_eq!(err.kind, "mxaccess");
+    assert!(err.error.starts_with("advise: "), "{}", err.error);
+    assert_eq!(server.state.close_calls.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn smoke_times_out_without_events_and_still_closes() {
+    let server = FakeServer::start(State::new()).await;
+    let run = run_with(
+        &server,
+        &[
+            "smoke",
+            "--item",
+            "Quiet.Item",
+            "--timeout-ms",
+            "200",
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 1, "{}", run.all_output());
+    assert_eq!(run.error().kind, "timeout");
+    assert_eq!(server.state.close_calls.load(Ordering::SeqCst), 1);
+}
+
+// === TLS ===
+
+#[tokio::test]
+async fn smoke_over_tls_with_a_custom_ca_and_name_override() {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let cert = CertificateParams::new(vec!["gateway.test".to_string()])
+        .unwrap()
+        .signed_by(&key, &ca)
+        .unwrap();
+    let server = FakeServer::start_tls(State::new(), &cert.pem(), &key.serialize_pem()).await;
+    server.state.set_batches(vec![v1::StreamEventsReply {
+        events: vec![data_change(1, int_value(5))],
+        ..Default::default()
+    }]);
+    let dir = tempfile::tempdir().unwrap();
+    let ca_file = dir.path().join("ca.pem");
+    std::fs::write(&ca_file, ca.pem()).unwrap();
+    let endpoint = server.endpoint();
+    let ca_path = ca_file.to_str().unwrap();
+    let args = [
+        "smoke",
+        "--endpoint",
+        &endpoint,
+        "--tls",
+        "--ca-file",
+        ca_path,
+        "--server-name-override",
+        "gateway.test",
+        "--api-key-env",
+        "MXGATEWAY_API_KEY",
+        "--item",
+        "Object.Attribute",
+        "--json",
+    ];
+    let out: SmokeOut = mxgw(&args, &[("MXGATEWAY_API_KEY", KEY)]).await.json();
+    assert!(out.closed);
+    assert_eq!(out.events.len(), 1);
+    assert_eq!(
+        server.state.calls()[0].authorization.as_deref(),
+        Some(format!("Bearer {KEY}").as_str())
+    );
+
+    // The wrong name fails the handshake: a runtime transport error.
+    let mut wrong = args;
+    wrong[7] = "other.test";
+    let run = mxgw(&wrong, &[("MXGATEWAY_API_KEY", KEY)]).await;
+    assert_eq!(run.code, 1, "{}", run.all_output());
+    assert_eq!(run.error().kind, "transport");
+    assert!(!run.all_output().contains(KEY_SECRET));
+}

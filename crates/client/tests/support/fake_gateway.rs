@@ -1,0 +1,380 @@
+//! An in-process fake `MxAccessGateway` for the client and CLI tests.
+//!
+//! It records every call (method, `authorization` metadata, request), answers
+//! commands with scripted or default replies, and serves scripted event
+//! batches. It listens on `127.0.0.1:0` and stops through
+//! `serve_with_incoming_shutdown`, so tests never sleep for readiness.
+//! The CLI tests include this file with `#[path]`, so it only uses crates both
+//! test suites depend on.
+
+#![allow(dead_code)]
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use mxgateway_proto::v1::{
+    self,
+    mx_access_gateway_server::{MxAccessGateway, MxAccessGatewayServer},
+    mx_command::Command,
+    mx_command_reply,
+};
+use tokio::sync::{mpsc, oneshot, Notify};
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::transport::server::TcpIncoming;
+use tonic::transport::{Identity, Server, ServerTlsConfig};
+use tonic::{Request, Response, Status};
+
+/// One recorded request.
+#[derive(Debug, Clone)]
+pub enum Message {
+    Open(v1::OpenSessionRequest),
+    Close(v1::CloseSessionRequest),
+    Invoke(v1::MxCommandRequest),
+    Stream(v1::StreamEventsRequest),
+}
+
+/// One recorded call.
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub method: &'static str,
+    pub authorization: Option<String>,
+    pub message: Message,
+}
+
+/// The fake's script and recordings.
+#[derive(Default)]
+pub struct State {
+    /// When set, calls whose bearer differs get UNAUTHENTICATED.
+    pub required_key: Mutex<Option<String>>,
+    /// When true, an authentication failure echoes the header it got, like a
+    /// careless proxy would; the client must scrub it.
+    pub echo_bad_key: Mutex<bool>,
+    pub calls: Mutex<Vec<Call>>,
+    /// Replies for the next Invoke calls, in order; then defaults.
+    pub replies: Mutex<VecDeque<Result<v1::MxCommandReply, Status>>>,
+    /// An error for the next call of any method.
+    pub next_error: Mutex<Option<Status>>,
+    /// Batches every new event stream sends.
+    pub batches: Mutex<Vec<v1::StreamEventsReply>>,
+    /// When true, streams end after their batches instead of staying open.
+    pub end_streams: Mutex<bool>,
+    /// When true, Invoke never answers (for timeout tests).
+    pub hang_invoke: Mutex<bool>,
+    pub streams_cancelled: AtomicUsize,
+    pub stream_cancelled: Notify,
+    pub sessions_opened: AtomicUsize,
+    pub close_calls: AtomicUsize,
+}
+
+impl State {
+    pub fn new() -> Arc<Self> {
+        Arc::new(State::default())
+    }
+
+    pub fn calls(&self) -> Vec<Call> {
+        self.calls.lock().unwrap().clone()
+    }
+
+    pub fn invokes(&self) -> Vec<v1::MxCommandRequest> {
+        self.calls()
+            .into_iter()
+            .filter_map(|c| match c.message {
+                Message::Invoke(r) => Some(r),
+                _ => None,
+            })
+            .collect()
+    }
+
+    pub fn commands(&self) -> Vec<Command> {
+        self.invokes()
+            .into_iter()
+            .filter_map(|r| r.command.and_then(|c| c.command))
+            .collect()
+    }
+
+    pub fn push_reply(&self, reply: Result<v1::MxCommandReply, Status>) {
+        self.replies.lock().unwrap().push_back(reply);
+    }
+
+    pub fn set_next_error(&self, status: Status) {
+        *self.next_error.lock().unwrap() = Some(status);
+    }
+
+    pub fn set_batches(&self, batches: Vec<v1::StreamEventsReply>) {
+        *self.batches.lock().unwrap() = batches;
+    }
+}
+
+/// A status with the gateway's `mxgateway-error` metadata.
+pub fn gateway_status(code: tonic::Code, kind: &str, message: &str) -> Status {
+    let mut status = Status::new(code, message);
+    status
+        .metadata_mut()
+        .insert("mxgateway-error", kind.parse().unwrap());
+    status
+}
+
+/// The status MXAccess reports for success.
+pub fn ok_status() -> v1::MxStatus {
+    v1::MxStatus {
+        success: 1,
+        category: v1::MxStatusCategory::Ok as i32,
+        detected_by: v1::MxStatusSource::RespondingLmx as i32,
+        detail: 0,
+        raw_category: 0,
+        raw_detected_by: 1,
+    }
+}
+
+/// A successful reply with an optional result.
+pub fn ok_reply(result: Option<mx_command_reply::Result>) -> v1::MxCommandReply {
+    v1::MxCommandReply {
+        protocol_status: v1::ProtocolStatus::Ok as i32,
+        hresult: 0,
+        statuses: vec![ok_status()],
+        message: String::new(),
+        result,
+    }
+}
+
+/// A data change event.
+pub fn data_change(seq: u64, value: v1::MxValue) -> v1::MxEvent {
+    v1::MxEvent {
+        worker_sequence: seq,
+        server_handle: 1,
+        item_handle: 2,
+        conflated: 0,
+        kind: Some(v1::mx_event::Kind::DataChange(v1::OnDataChange {
+            value: Some(value),
+            quality: 192,
+            timestamp: Some(prost_types::Timestamp {
+                seconds: 1_700_000_000,
+                nanos: 500_000_000,
+            }),
+            statuses: vec![ok_status()],
+        })),
+    }
+}
+
+pub fn int_value(v: i32) -> v1::MxValue {
+    v1::MxValue {
+        data_type: v1::MxDataType::Integer as i32,
+        variant_type: 3,
+        kind: Some(v1::mx_value::Kind::Int32Value(v)),
+    }
+}
+
+#[derive(Clone)]
+struct Fake {
+    state: Arc<State>,
+}
+
+impl Fake {
+    /// Records the call, then applies the auth check and the scripted error.
+    fn admit<T: Clone>(
+        &self,
+        method: &'static str,
+        request: &Request<T>,
+        wrap: fn(T) -> Message,
+    ) -> Result<(), Status> {
+        let authorization = request
+            .metadata()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        self.state.calls.lock().unwrap().push(Call {
+            method,
+            authorization: authorization.clone(),
+            message: wrap(request.get_ref().clone()),
+        });
+        if let Some(key) = self.state.required_key.lock().unwrap().clone() {
+            if authorization.as_deref() != Some(format!("Bearer {key}").as_str()) {
+                let text = if *self.state.echo_bad_key.lock().unwrap() {
+                    format!("rejected header {}", authorization.unwrap_or_default())
+                } else {
+                    "invalid API key".to_string()
+                };
+                return Err(gateway_status(
+                    tonic::Code::Unauthenticated,
+                    "unauthenticated",
+                    &text,
+                ));
+            }
+        }
+        if let Some(status) = self.state.next_error.lock().unwrap().take() {
+            return Err(status);
+        }
+        Ok(())
+    }
+}
+
+fn default_reply(command: Option<&Command>) -> v1::MxCommandReply {
+    use mx_command_reply::Result as R;
+    let result = match command {
+        Some(Command::Register(_)) => Some(R::ServerHandle(1)),
+        Some(Command::AddItem(_) | Command::AddItem2(_)) => Some(R::ItemHandle(2)),
+        Some(Command::AuthenticateUser(_)) => Some(R::UserId(7)),
+        _ => None,
+    };
+    ok_reply(result)
+}
+
+#[tonic::async_trait]
+impl MxAccessGateway for Fake {
+    async fn open_session(
+        &self,
+        request: Request<v1::OpenSessionRequest>,
+    ) -> Result<Response<v1::OpenSessionReply>, Status> {
+        self.admit("OpenSession", &request, Message::Open)?;
+        let n = self.state.sessions_opened.fetch_add(1, Ordering::SeqCst) + 1;
+        Ok(Response::new(v1::OpenSessionReply {
+            session_id: format!("sess-{n}"),
+            gateway_version: "0.1.0-fake".into(),
+            capabilities: vec!["mxaccess-core".into(), "event-conflation".into()],
+            limits: Some(v1::ServerLimits {
+                max_sessions: 64,
+                max_bulk_items: 1000,
+                max_message_bytes: 4 << 20,
+                event_queue_capacity: 10_000,
+                default_command_timeout_ms: 30_000,
+                session_idle_timeout_ms: 600_000,
+                max_events_per_batch: 256,
+            }),
+            worker_protocol_version: 1,
+            backend: "sim".into(),
+        }))
+    }
+
+    async fn close_session(
+        &self,
+        request: Request<v1::CloseSessionRequest>,
+    ) -> Result<Response<v1::CloseSessionReply>, Status> {
+        self.state.close_calls.fetch_add(1, Ordering::SeqCst);
+        self.admit("CloseSession", &request, Message::Close)?;
+        Ok(Response::new(v1::CloseSessionReply { closed: true }))
+    }
+
+    async fn invoke(
+        &self,
+        request: Request<v1::MxCommandRequest>,
+    ) -> Result<Response<v1::MxCommandReply>, Status> {
+        self.admit("Invoke", &request, Message::Invoke)?;
+        if *self.state.hang_invoke.lock().unwrap() {
+            std::future::pending::<()>().await;
+        }
+        if let Some(scripted) = self.state.replies.lock().unwrap().pop_front() {
+            return scripted.map(Response::new);
+        }
+        let command = request
+            .get_ref()
+            .command
+            .as_ref()
+            .and_then(|c| c.command.as_ref());
+        Ok(Response::new(default_reply(command)))
+    }
+
+    type StreamEventsStream = ReceiverStream<Result<v1::StreamEventsReply, Status>>;
+
+    async fn stream_events(
+        &self,
+        request: Request<v1::StreamEventsRequest>,
+    ) -> Result<Response<Self::StreamEventsStream>, Status> {
+        self.admit("StreamEvents", &request, Message::Stream)?;
+        let (tx, rx) = mpsc::channel(16);
+        let batches = self.state.batches.lock().unwrap().clone();
+        let end = *self.state.end_streams.lock().unwrap();
+        let state = self.state.clone();
+        tokio::spawn(async move {
+            for batch in batches {
+                if tx.send(Ok(batch)).await.is_err() {
+                    break;
+                }
+            }
+            if end {
+                return;
+            }
+            // Resolves when the client drops the stream: that is how the
+            // gateway learns of a cancelled call.
+            tx.closed().await;
+            state.streams_cancelled.fetch_add(1, Ordering::SeqCst);
+            state.stream_cancelled.notify_one();
+        });
+        Ok(Response::new(ReceiverStream::new(rx)))
+    }
+}
+
+/// A running fake gateway; stops on [`FakeServer::stop`] or drop.
+pub struct FakeServer {
+    pub addr: SocketAddr,
+    pub state: Arc<State>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl FakeServer {
+    /// Starts a plaintext fake on `127.0.0.1:0`.
+    pub async fn start(state: Arc<State>) -> FakeServer {
+        Self::start_with(state, None).await
+    }
+
+    /// Starts a TLS fake with the given PEM certificate chain and key.
+    pub async fn start_tls(state: Arc<State>, cert_pem: &str, key_pem: &str) -> FakeServer {
+        Self::start_with(state, Some(Identity::from_pem(cert_pem, key_pem))).await
+    }
+
+    async fn start_with(state: Arc<State>, identity: Option<Identity>) -> FakeServer {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let incoming = TcpIncoming::from(listener);
+        let (shutdown, signal) = oneshot::channel::<()>();
+        let mut builder = Server::builder();
+        if let Some(identity) = identity {
+            builder = builder
+                .tls_config(ServerTlsConfig::new().identity(identity))
+                .unwrap();
+        }
+        let service = MxAccessGatewayServer::new(Fake {
+            state: state.clone(),
+        });
+        let task = tokio::spawn(async move {
+            builder
+                .add_service(service)
+                .serve_with_incoming_shutdown(incoming, async {
+                    let _ = signal.await;
+                })
+                .await
+                .unwrap();
+        });
+        FakeServer {
+            addr,
+            state,
+            shutdown: Some(shutdown),
+            task: Some(task),
+        }
+    }
+
+    /// `127.0.0.1:<port>`.
+    pub fn endpoint(&self) -> String {
+        self.addr.to_string()
+    }
+
+    /// Stops the server and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for FakeServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}

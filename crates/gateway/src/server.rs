@@ -1,0 +1,179 @@
+//! Assembles a running gateway: the plant and its link, the key store, the
+//! session manager, the gRPC server and the background tasks, with graceful
+//! shutdown.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use mxgateway_plant_link::server::PlantLinkServer;
+use mxgateway_proto::v1::mx_access_gateway_server::MxAccessGatewayServer;
+use mxgateway_sim::Plant;
+use rand::Rng;
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tonic::transport::{Identity, Server, ServerTlsConfig};
+use tracing::{info, warn};
+
+use crate::auth::KeyStore;
+use crate::config::{Config, ConfigError, GalaxySource};
+use crate::service::GatewayService;
+use crate::session::SessionManager;
+use crate::worker::{PlantEndpoint, WorkerCommand};
+
+/// Why the gateway could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("cannot load the galaxy: {0}")]
+    Galaxy(String),
+    #[error("cannot open the key store: {0}")]
+    Keys(String),
+    #[error("cannot find the worker: {0}")]
+    Worker(String),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen { addr: SocketAddr, source: std::io::Error },
+    #[error("TLS setup failed: {0}")]
+    Tls(String),
+}
+
+/// A running gateway.
+pub struct Gateway {
+    addr: SocketAddr,
+    tls: bool,
+    plant: Plant,
+    keys: Arc<KeyStore>,
+    sessions: Arc<SessionManager>,
+    bootstrap_key_file: Option<PathBuf>,
+    cancel: CancellationToken,
+    tracker: TaskTracker,
+    server: tokio::task::JoinHandle<Result<(), tonic::transport::Error>>,
+}
+
+impl Gateway {
+    /// Validates `config`, starts everything and begins serving.
+    pub async fn start(config: Config) -> Result<Gateway, StartError> {
+        config.validate()?;
+        let plant = match &config.galaxy {
+            GalaxySource::Demo => Plant::demo(),
+            GalaxySource::File(path) => Plant::load(path).map_err(|e| StartError::Galaxy(e.to_string()))?,
+            GalaxySource::Model(model) => Plant::new((**model).clone()).map_err(|e| StartError::Galaxy(e.to_string()))?,
+        };
+        let keys = Arc::new(KeyStore::open(&config.state_dir).map_err(|e| StartError::Keys(e.to_string()))?);
+        let bootstrap_key_file = keys.ensure_bootstrap().map_err(|e| StartError::Keys(e.to_string()))?;
+        let worker = match &config.worker {
+            Some(w) => w.clone(),
+            None => WorkerCommand::resolve(None).map_err(|e| StartError::Worker(e.to_string()))?,
+        };
+
+        let tls = match &config.tls {
+            Some(files) => {
+                let cert = std::fs::read(&files.cert).map_err(|e| StartError::Tls(format!("{}: {e}", files.cert.display())))?;
+                let key = std::fs::read(&files.key).map_err(|e| StartError::Tls(format!("{}: {e}", files.key.display())))?;
+                Some(ServerTlsConfig::new().identity(Identity::from_pem(cert, key)))
+            }
+            None => None,
+        };
+
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| StartError::Listen { addr: config.listen, source })?;
+        let addr = listener.local_addr().map_err(|source| StartError::Listen { addr: config.listen, source })?;
+
+        let cancel = CancellationToken::new();
+        let tracker = TaskTracker::new();
+        {
+            let plant = plant.clone();
+            let cancel = cancel.clone();
+            tracker.spawn(async move { plant.run(cancel).await });
+        }
+        let token_bytes: [u8; 24] = rand::rng().random();
+        let link = PlantLinkServer::start(plant.clone(), hex::encode(token_bytes), cancel.clone(), &tracker)
+            .await
+            .map_err(|source| StartError::Listen { addr: "127.0.0.1:0".parse().expect("addr"), source })?;
+        let endpoint = PlantEndpoint { address: link.addr().to_string(), token: link.token().to_string() };
+
+        let sessions = Arc::new(SessionManager::new(config.limits.clone(), worker, endpoint));
+        {
+            let sessions = sessions.clone();
+            let cancel = cancel.clone();
+            let period = (config.limits.session_idle_timeout / 4).clamp(Duration::from_millis(50), Duration::from_secs(30));
+            tracker.spawn(async move {
+                let mut tick = tokio::time::interval(period);
+                loop {
+                    tokio::select! {
+                        _ = cancel.cancelled() => return,
+                        _ = tick.tick() => { sessions.reap_idle().await; }
+                    }
+                }
+            });
+        }
+
+        let service = GatewayService::new(keys.clone(), sessions.clone());
+        let max = config.limits.max_message_bytes;
+        let svc = MxAccessGatewayServer::new(service).max_decoding_message_size(max).max_encoding_message_size(max);
+        let mut builder = Server::builder().tcp_nodelay(true);
+        let is_tls = tls.is_some();
+        if let Some(tls) = tls {
+            builder = builder.tls_config(tls).map_err(|e| StartError::Tls(e.to_string()))?;
+        }
+        let shutdown = cancel.clone();
+        let server = tokio::spawn(
+            builder
+                .add_service(svc)
+                .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown.cancelled_owned()),
+        );
+        info!(%addr, tls = is_tls, galaxy = %plant.galaxy_name(), "gateway listening");
+        Ok(Gateway { addr, tls: is_tls, plant, keys, sessions, bootstrap_key_file, cancel, tracker, server })
+    }
+
+    /// The bound address (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// True when serving TLS.
+    pub fn is_tls(&self) -> bool {
+        self.tls
+    }
+
+    /// The shared simulated galaxy (for fault injection in tests and admin tools).
+    pub fn plant(&self) -> &Plant {
+        &self.plant
+    }
+
+    /// The API key store.
+    pub fn keys(&self) -> &Arc<KeyStore> {
+        &self.keys
+    }
+
+    /// The sessions.
+    pub fn sessions(&self) -> &Arc<SessionManager> {
+        &self.sessions
+    }
+
+    /// Where the bootstrap admin key was written, if the store created one.
+    pub fn bootstrap_key_file(&self) -> Option<&PathBuf> {
+        self.bootstrap_key_file.as_ref()
+    }
+
+    /// Stops serving, ends every stream, stops every worker and the plant.
+    pub async fn shutdown(self, grace: Duration) {
+        info!("gateway shutting down");
+        self.sessions.close_all().await;
+        self.cancel.cancel();
+        self.tracker.close();
+        if tokio::time::timeout(grace, self.tracker.wait()).await.is_err() {
+            warn!("background tasks did not stop within the grace period");
+        }
+        match tokio::time::timeout(grace, self.server).await {
+            Ok(Ok(Err(e))) => warn!(error = %e, "gRPC server ended with an error"),
+            Err(_) => warn!("gRPC server did not stop within the grace period"),
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,187 @@
+//! The `MxAccessGateway` gRPC service: authentication, scopes, ownership, and
+//! routing to sessions. Only this module (and `server`) knows tonic.
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::Stream;
+use mxgateway_proto::v1::mx_access_gateway_server::MxAccessGateway;
+use mxgateway_proto::v1::{
+    mx_command::Command, CloseSessionReply, CloseSessionRequest, MxCommandReply, MxCommandRequest, OpenSessionReply,
+    OpenSessionRequest, ProtocolStatus, ServerLimits, StreamEventsReply, StreamEventsRequest,
+};
+use mxgateway_worker_protocol::WORKER_PROTOCOL_VERSION;
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::{Request, Response, Status};
+
+use crate::auth::{extract_bearer, KeyStore, Principal, Scope};
+use crate::error::GatewayError;
+use crate::events::{Poll, StreamEnd};
+use crate::session::SessionManager;
+
+/// Capability tokens this gateway advertises in OpenSession.
+pub const CAPABILITIES: &[&str] = &["mxaccess-core", "event-conflation", "session-reattach"];
+
+/// StreamEvents messages buffered per stream before the queue conflates.
+const STREAM_CHANNEL_MESSAGES: usize = 4;
+
+/// The service implementation.
+#[derive(Clone)]
+pub struct GatewayService {
+    keys: Arc<KeyStore>,
+    sessions: Arc<SessionManager>,
+}
+
+impl GatewayService {
+    pub fn new(keys: Arc<KeyStore>, sessions: Arc<SessionManager>) -> Self {
+        GatewayService { keys, sessions }
+    }
+
+    fn authenticate<T>(&self, request: &Request<T>) -> Result<Principal, GatewayError> {
+        let header = request
+            .metadata()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .ok_or(GatewayError::Unauthenticated)?;
+        let key = extract_bearer(header).ok_or(GatewayError::Unauthenticated)?;
+        self.keys.verify(key).map_err(|_| GatewayError::Unauthenticated)
+    }
+
+    fn require(principal: &Principal, scope: Scope) -> Result<(), GatewayError> {
+        if principal.has(scope) {
+            Ok(())
+        } else {
+            Err(GatewayError::PermissionDenied(format!("the API key lacks the {scope} scope")))
+        }
+    }
+}
+
+/// The scope each command needs.
+fn scope_for(command: &Command) -> Scope {
+    match command {
+        Command::Write(_) | Command::Write2(_) => Scope::MxWrite,
+        Command::WriteSecured(_) | Command::WriteSecured2(_) | Command::AuthenticateUser(_) => Scope::MxWriteSecured,
+        _ => Scope::MxRead,
+    }
+}
+
+fn check_session_id(id: &str) -> Result<(), GatewayError> {
+    if id.is_empty() {
+        Err(GatewayError::InvalidArgument("session_id is required".into()))
+    } else {
+        Ok(())
+    }
+}
+
+type EventStream = Pin<Box<dyn Stream<Item = Result<StreamEventsReply, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl MxAccessGateway for GatewayService {
+    async fn open_session(&self, request: Request<OpenSessionRequest>) -> Result<Response<OpenSessionReply>, Status> {
+        let principal = self.authenticate(&request)?;
+        Self::require(&principal, Scope::MxRead)?;
+        let name = request.into_inner().client_session_name;
+        let session = self.sessions.open(principal.key_id(), &name).await?;
+        let l = self.sessions.limits();
+        Ok(Response::new(OpenSessionReply {
+            session_id: session.id.clone(),
+            gateway_version: env!("CARGO_PKG_VERSION").to_string(),
+            capabilities: CAPABILITIES.iter().map(|c| c.to_string()).collect(),
+            limits: Some(ServerLimits {
+                max_sessions: l.max_sessions as u32,
+                max_bulk_items: l.max_bulk_items as u32,
+                max_message_bytes: l.max_message_bytes as u32,
+                event_queue_capacity: l.event_queue_capacity as u32,
+                default_command_timeout_ms: l.default_command_timeout.as_millis() as u32,
+                session_idle_timeout_ms: l.session_idle_timeout.as_millis() as u32,
+                max_events_per_batch: l.max_events_per_batch as u32,
+            }),
+            worker_protocol_version: WORKER_PROTOCOL_VERSION,
+            backend: session.worker.backend.clone(),
+        }))
+    }
+
+    async fn close_session(&self, request: Request<CloseSessionRequest>) -> Result<Response<CloseSessionReply>, Status> {
+        let principal = self.authenticate(&request)?;
+        Self::require(&principal, Scope::MxRead)?;
+        let id = request.into_inner().session_id;
+        check_session_id(&id)?;
+        self.sessions.close(&id, principal.key_id()).await?;
+        Ok(Response::new(CloseSessionReply { closed: true }))
+    }
+
+    async fn invoke(&self, request: Request<MxCommandRequest>) -> Result<Response<MxCommandReply>, Status> {
+        let principal = self.authenticate(&request)?;
+        let request = request.into_inner();
+        check_session_id(&request.session_id)?;
+        let command = request
+            .command
+            .filter(|c| c.command.is_some())
+            .ok_or_else(|| GatewayError::InvalidArgument("the request carries no command".into()))?;
+        if let Some(arm) = &command.command {
+            Self::require(&principal, scope_for(arm))?;
+        }
+        let session = self.sessions.get(&request.session_id, principal.key_id())?;
+        let limits = self.sessions.limits();
+        let deadline = match request.timeout_ms {
+            0 => limits.default_command_timeout,
+            ms => Duration::from_millis(u64::from(ms)).min(limits.max_command_timeout),
+        };
+        let reply = session.worker.invoke(command, deadline).await?;
+        session.touch();
+        match ProtocolStatus::try_from(reply.protocol_status) {
+            Ok(ProtocolStatus::Ok) => Ok(Response::new(reply)),
+            Ok(ProtocolStatus::InvalidRequest) => Err(GatewayError::InvalidArgument(reply.message).into()),
+            _ => Err(GatewayError::Internal(format!("the worker failed the command: {}", reply.message)).into()),
+        }
+    }
+
+    type StreamEventsStream = EventStream;
+
+    async fn stream_events(
+        &self,
+        request: Request<StreamEventsRequest>,
+    ) -> Result<Response<Self::StreamEventsStream>, Status> {
+        let principal = self.authenticate(&request)?;
+        Self::require(&principal, Scope::MxRead)?;
+        let id = request.into_inner().session_id;
+        check_session_id(&id)?;
+        let session = self.sessions.get(&id, principal.key_id())?;
+        let max_batch = self.sessions.limits().max_events_per_batch;
+        let (tx, rx) = mpsc::channel(STREAM_CHANNEL_MESSAGES);
+        let consumer = session.events.take_over();
+        tokio::spawn(async move {
+            let _guard = session.stream_guard();
+            loop {
+                match session.events.poll(consumer, max_batch) {
+                    Poll::Batch(batch) => {
+                        // A failed send means the client went away: stop and let the queue hold events.
+                        if tx.send(Ok(batch)).await.is_err() {
+                            return;
+                        }
+                    }
+                    Poll::Ended(StreamEnd::Closed) => return,
+                    Poll::Ended(StreamEnd::Superseded) => {
+                        let _ = tx
+                            .send(Err(Status::aborted("another StreamEvents call took over this session's events")))
+                            .await;
+                        return;
+                    }
+                    Poll::Ended(StreamEnd::Failed(why)) => {
+                        let _ = tx.send(Err(GatewayError::WorkerUnavailable(why).into())).await;
+                        return;
+                    }
+                    Poll::Empty => {
+                        tokio::select! {
+                            _ = session.events.changed() => {}
+                            _ = tx.closed() => return,
+                        }
+                    }
+                }
+            }
+        });
+        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
+    }
+}

@@ -1,0 +1,161 @@
+//! The worker's end of the plant link.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex as StdMutex};
+
+use mxgateway_mx::{detail, MxStatus, StatusCategory, StatusSource};
+use mxgateway_proto::plant::{self, link_message, link_request, LinkMessage, LinkRequest};
+use mxgateway_worker_protocol::{FrameReader, FrameWriter, PLANT_LINK_VERSION};
+use tokio::net::tcp::OwnedWriteHalf;
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, oneshot, Mutex};
+
+use crate::LinkError;
+
+/// Batches of updates waiting for the worker; small, because the plant
+/// conflates upstream when the worker falls behind.
+pub const UPDATE_CHANNEL_BATCHES: usize = 16;
+
+#[derive(Default)]
+struct Pending {
+    writes: HashMap<u64, oneshot::Sender<MxStatus>>,
+    auths: HashMap<u64, oneshot::Sender<Result<i32, String>>>,
+}
+
+/// A connected plant link. Cheap to clone.
+#[derive(Clone)]
+pub struct PlantClient {
+    writer: Arc<Mutex<FrameWriter<OwnedWriteHalf>>>,
+    pending: Arc<StdMutex<Pending>>,
+    next_request: Arc<AtomicU64>,
+    galaxy_name: Arc<str>,
+}
+
+impl PlantClient {
+    /// Connects, presents the token and waits for Welcome. Update batches are
+    /// delivered on the returned receiver until the link closes.
+    pub async fn connect(
+        addr: &str,
+        token: &str,
+        label: &str,
+    ) -> Result<(PlantClient, mpsc::Receiver<plant::Updates>), LinkError> {
+        let stream = TcpStream::connect(addr)
+            .await
+            .map_err(|source| LinkError::Connect { addr: addr.to_string(), source })?;
+        stream.set_nodelay(true).ok();
+        let (read, write) = stream.into_split();
+        let mut reader = FrameReader::new(read);
+        let mut writer = FrameWriter::new(write);
+        let hello = plant::Hello { protocol_version: PLANT_LINK_VERSION, token: token.to_string(), label: label.to_string() };
+        writer.send(&LinkRequest { message: Some(link_request::Message::Hello(hello)) }).await?;
+        let galaxy_name = match reader.read::<LinkMessage>().await? {
+            Some(LinkMessage { message: Some(link_message::Message::Welcome(w)) }) => w.galaxy_name,
+            Some(_) => return Err(LinkError::Refused("expected Welcome".into())),
+            None => return Err(LinkError::Refused("the plant closed the link during the handshake".into())),
+        };
+        let pending = Arc::new(StdMutex::new(Pending::default()));
+        let (tx, rx) = mpsc::channel(UPDATE_CHANNEL_BATCHES);
+        tokio::spawn(read_loop(reader, tx, pending.clone()));
+        let client = PlantClient {
+            writer: Arc::new(Mutex::new(writer)),
+            pending,
+            next_request: Arc::new(AtomicU64::new(1)),
+            galaxy_name: galaxy_name.into(),
+        };
+        Ok((client, rx))
+    }
+
+    /// The galaxy the plant simulates.
+    pub fn galaxy_name(&self) -> &str {
+        &self.galaxy_name
+    }
+
+    async fn send(&self, message: link_request::Message) -> Result<(), LinkError> {
+        let mut w = self.writer.lock().await;
+        w.send(&LinkRequest { message: Some(message) }).await?;
+        Ok(())
+    }
+
+    /// Starts delivery; the plant answers with one update (value or failure).
+    pub async fn subscribe(&self, subscription_id: u64, reference: &str, context: &str, supervisory: bool) -> Result<(), LinkError> {
+        self.send(link_request::Message::Subscribe(plant::Subscribe {
+            subscription_id,
+            reference: reference.to_string(),
+            context: context.to_string(),
+            supervisory,
+        }))
+        .await
+    }
+
+    /// Stops delivery.
+    pub async fn unsubscribe(&self, subscription_id: u64) -> Result<(), LinkError> {
+        self.send(link_request::Message::Unsubscribe(plant::Unsubscribe { subscription_id })).await
+    }
+
+    /// Writes and waits for the plant's verdict. A closed link yields a
+    /// communication-error status rather than an error, because MXAccess
+    /// reports a failed write through OnWriteComplete.
+    pub async fn write(&self, mut write: plant::Write) -> MxStatus {
+        let id = self.next_request.fetch_add(1, Ordering::Relaxed);
+        write.request_id = id;
+        let (tx, rx) = oneshot::channel();
+        self.pending.lock().expect("pending lock").writes.insert(id, tx);
+        let lost = MxStatus::failure(
+            StatusCategory::CommunicationError,
+            StatusSource::RequestingLmx,
+            detail::PLATFORM_COMMUNICATION_ERROR,
+        );
+        if self.send(link_request::Message::Write(write)).await.is_err() {
+            self.pending.lock().expect("pending lock").writes.remove(&id);
+            return lost;
+        }
+        rx.await.unwrap_or(lost)
+    }
+
+    /// Authenticates a galaxy user; the error text never contains the password.
+    pub async fn authenticate(&self, user_name: &str, password: &str) -> Result<i32, String> {
+        let id = self.next_request.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = oneshot::channel();
+        self.pending.lock().expect("pending lock").auths.insert(id, tx);
+        let request = plant::Authenticate { request_id: id, user_name: user_name.to_string(), password: password.to_string() };
+        if self.send(link_request::Message::Authenticate(request)).await.is_err() {
+            self.pending.lock().expect("pending lock").auths.remove(&id);
+            return Err("the plant link is closed".into());
+        }
+        rx.await.unwrap_or_else(|_| Err("the plant link is closed".into()))
+    }
+}
+
+async fn read_loop(
+    mut reader: FrameReader<tokio::net::tcp::OwnedReadHalf>,
+    updates: mpsc::Sender<plant::Updates>,
+    pending: Arc<StdMutex<Pending>>,
+) {
+    while let Ok(Some(LinkMessage { message: Some(message) })) = reader.read::<LinkMessage>().await {
+        match message {
+            link_message::Message::Updates(batch) => {
+                if updates.send(batch).await.is_err() {
+                    break;
+                }
+            }
+            link_message::Message::WriteResult(r) => {
+                let status = r.status.map(|s| s.to_domain()).unwrap_or(MxStatus::OK);
+                if let Some(tx) = pending.lock().expect("pending lock").writes.remove(&r.request_id) {
+                    let _ = tx.send(status);
+                }
+            }
+            link_message::Message::AuthenticateResult(r) => {
+                let result = if r.user_id > 0 { Ok(r.user_id) } else { Err(r.error) };
+                if let Some(tx) = pending.lock().expect("pending lock").auths.remove(&r.request_id) {
+                    let _ = tx.send(result);
+                }
+            }
+            link_message::Message::Welcome(_) => {}
+        }
+    }
+    // Dropping the senders fails every waiter: the link is gone.
+    let mut p = pending.lock().expect("pending lock");
+    p.writes.clear();
+    p.auths.clear();
+}

@@ -1,0 +1,71 @@
+//! The backend trait the MXAccess semantics layer drives, and its simulator
+//! implementation over the plant link.
+
+use std::future::Future;
+
+use mxgateway_mx::MxStatus;
+use mxgateway_plant_link::client::PlantClient;
+use mxgateway_proto::plant;
+
+/// The runtime behind the worker: the simulated plant, or (later) LMXProxyServer.
+///
+/// Requests are issued in order; `subscribe` is answered later by exactly one
+/// update for that subscription (value or failure status), delivered through
+/// the update channel the backend was created with.
+pub trait Backend: Clone + Send + Sync + 'static {
+    /// A short name reported in the handshake ("sim", "com").
+    fn name(&self) -> &'static str;
+    fn subscribe(
+        &self,
+        subscription_id: u64,
+        reference: &str,
+        context: &str,
+        supervisory: bool,
+    ) -> impl Future<Output = Result<(), BackendError>> + Send;
+    fn unsubscribe(&self, subscription_id: u64) -> impl Future<Output = Result<(), BackendError>> + Send;
+    /// Completes when the runtime has decided; the status becomes OnWriteComplete.
+    fn write(&self, request: plant::Write) -> impl Future<Output = MxStatus> + Send;
+    fn authenticate(&self, user_name: &str, password: &str) -> impl Future<Output = Result<i32, String>> + Send;
+}
+
+/// The backend is gone; the worker cannot go on.
+#[derive(Debug, thiserror::Error)]
+#[error("backend failed: {0}")]
+pub struct BackendError(pub String);
+
+/// The simulator backend: the shared plant over the plant link.
+#[derive(Clone)]
+pub struct SimBackend {
+    client: PlantClient,
+}
+
+impl SimBackend {
+    pub fn new(client: PlantClient) -> Self {
+        SimBackend { client }
+    }
+}
+
+impl Backend for SimBackend {
+    fn name(&self) -> &'static str {
+        "sim"
+    }
+
+    async fn subscribe(&self, subscription_id: u64, reference: &str, context: &str, supervisory: bool) -> Result<(), BackendError> {
+        self.client
+            .subscribe(subscription_id, reference, context, supervisory)
+            .await
+            .map_err(|e| BackendError(e.to_string()))
+    }
+
+    async fn unsubscribe(&self, subscription_id: u64) -> Result<(), BackendError> {
+        self.client.unsubscribe(subscription_id).await.map_err(|e| BackendError(e.to_string()))
+    }
+
+    async fn write(&self, request: plant::Write) -> MxStatus {
+        self.client.write(request).await
+    }
+
+    async fn authenticate(&self, user_name: &str, password: &str) -> Result<i32, String> {
+        self.client.authenticate(user_name, password).await
+    }
+}

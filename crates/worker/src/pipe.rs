@@ -1,0 +1,208 @@
+//! The worker's main loop: handshake, command dispatch, event batching and the
+//! heartbeat watchdog over the stdio pipe.
+
+use std::time::Duration;
+
+use mxgateway_plant_link::client::PlantClient;
+use mxgateway_proto::worker::{
+    gateway_to_worker, worker_to_gateway, CommandReply, EventBatch, GatewayToWorker, Heartbeat, Ready,
+    WorkerToGateway,
+};
+use mxgateway_worker_protocol::{exit_code, FrameReader, FrameWriter, WORKER_PROTOCOL_VERSION};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tracing::{error, info, warn};
+
+use crate::backend::SimBackend;
+use crate::semantics::{Handled, MxSession};
+
+/// Outbound frames waiting for the stdout writer.
+const OUTBOUND_FRAMES: usize = 256;
+/// Inbound frames read ahead from stdin.
+const INBOUND_FRAMES: usize = 64;
+/// Write outcomes waiting to become OnWriteComplete.
+const WRITE_OUTCOMES: usize = 1024;
+/// Used when the gateway asks for an unbounded batch size.
+const DEFAULT_EVENTS_PER_BATCH: usize = 8192;
+
+fn message(m: worker_to_gateway::Message) -> WorkerToGateway {
+    WorkerToGateway { message: Some(m) }
+}
+
+/// Runs the worker over the given pipe ends and returns the process exit code.
+pub async fn run<R, W>(input: R, output: W) -> i32
+where
+    R: AsyncRead + Unpin + Send + 'static,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    let mut reader = FrameReader::new(input);
+    let init = match reader.read::<GatewayToWorker>().await {
+        Ok(Some(GatewayToWorker { message: Some(gateway_to_worker::Message::Init(init)) })) => init,
+        Ok(_) => {
+            error!("the first frame from the gateway was not Init");
+            return exit_code::USAGE;
+        }
+        Err(e) => {
+            error!(error = %e, "cannot read Init");
+            return exit_code::FAILURE;
+        }
+    };
+    if init.protocol_version != WORKER_PROTOCOL_VERSION {
+        error!(
+            gateway = init.protocol_version,
+            worker = WORKER_PROTOCOL_VERSION,
+            "worker protocol version mismatch"
+        );
+        return exit_code::VERSION_MISMATCH;
+    }
+    let (plant, mut updates) =
+        match PlantClient::connect(&init.plant_address, &init.plant_token, &init.session_id).await {
+            Ok(link) => link,
+            Err(e) => {
+                error!(error = %e, "cannot reach the plant");
+                return exit_code::BACKEND_FAILED;
+            }
+        };
+    info!(session = %init.session_id, galaxy = plant.galaxy_name(), "worker ready");
+
+    let (out_tx, out_rx) = mpsc::channel::<WorkerToGateway>(OUTBOUND_FRAMES);
+    let writer = tokio::spawn(write_loop(FrameWriter::new(output), out_rx));
+    let ready = Ready {
+        protocol_version: WORKER_PROTOCOL_VERSION,
+        worker_version: env!("CARGO_PKG_VERSION").to_string(),
+        backend: "sim".to_string(),
+        process_id: std::process::id(),
+    };
+    if out_tx.send(message(worker_to_gateway::Message::Ready(ready))).await.is_err() {
+        return exit_code::FAILURE;
+    }
+
+    let (in_tx, mut inbound) = mpsc::channel::<GatewayToWorker>(INBOUND_FRAMES);
+    tokio::spawn(async move {
+        loop {
+            match reader.read::<GatewayToWorker>().await {
+                Ok(Some(frame)) => {
+                    if in_tx.send(frame).await.is_err() {
+                        break;
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    error!(error = %e, "bad frame from the gateway");
+                    break;
+                }
+            }
+        }
+    });
+
+    let (done_tx, mut write_done) = mpsc::channel(WRITE_OUTCOMES);
+    let mut session = MxSession::new(SimBackend::new(plant), done_tx);
+    let max_batch = match init.max_events_per_batch {
+        0 => DEFAULT_EVENTS_PER_BATCH,
+        n => n as usize,
+    };
+    let grace = Duration::from_millis(u64::from(init.heartbeat_grace_ms));
+    let mut last_heard = Instant::now();
+    let mut watchdog = tokio::time::interval(if grace.is_zero() { Duration::from_secs(3600) } else { grace / 4 });
+    let mut events = Vec::with_capacity(max_batch);
+
+    let code = loop {
+        tokio::select! {
+            frame = inbound.recv() => {
+                let Some(frame) = frame else { break exit_code::OK };
+                last_heard = Instant::now();
+                match frame.message {
+                    Some(gateway_to_worker::Message::Heartbeat(hb)) => {
+                        let echo = message(worker_to_gateway::Message::Heartbeat(Heartbeat { sequence: hb.sequence }));
+                        if out_tx.send(echo).await.is_err() { break exit_code::OK }
+                    }
+                    Some(gateway_to_worker::Message::Command(request)) => {
+                        let correlation_id = request.correlation_id;
+                        let handled = session.handle(request.command.unwrap_or_default()).await;
+                        match handled {
+                            Handled::Now(reply) => {
+                                let reply = CommandReply { correlation_id, reply: Some(reply) };
+                                if out_tx.send(message(worker_to_gateway::Message::Reply(reply))).await.is_err() {
+                                    break exit_code::OK;
+                                }
+                            }
+                            Handled::Later(future) => {
+                                let out = out_tx.clone();
+                                tokio::spawn(async move {
+                                    let reply = CommandReply { correlation_id, reply: Some(future.await) };
+                                    let _ = out.send(message(worker_to_gateway::Message::Reply(reply))).await;
+                                });
+                            }
+                        }
+                    }
+                    Some(gateway_to_worker::Message::Shutdown(_)) => break exit_code::OK,
+                    Some(gateway_to_worker::Message::Init(_)) => warn!("ignoring a second Init"),
+                    None => {}
+                }
+            }
+            batch = updates.recv() => {
+                let Some(batch) = batch else {
+                    error!("the plant link closed");
+                    break exit_code::BACKEND_FAILED;
+                };
+                session.on_updates(batch.updates, &mut events);
+                // Take what else is already waiting, so one frame carries it all.
+                while events.len() < max_batch {
+                    match updates.try_recv() {
+                        Ok(more) => session.on_updates(more.updates, &mut events),
+                        Err(_) => break,
+                    }
+                }
+                if !send_events(&out_tx, &mut events, max_batch).await { break exit_code::OK }
+            }
+            done = write_done.recv() => {
+                if let Some(done) = done {
+                    events.push(session.on_write_done(done));
+                    if !send_events(&out_tx, &mut events, max_batch).await { break exit_code::OK }
+                }
+            }
+            _ = watchdog.tick() => {
+                if !grace.is_zero() && last_heard.elapsed() > grace {
+                    error!(grace_ms = grace.as_millis() as u64, "the gateway went silent; exiting");
+                    break exit_code::GATEWAY_SILENT;
+                }
+            }
+        }
+    };
+    drop(out_tx);
+    let _ = tokio::time::timeout(Duration::from_secs(2), writer).await;
+    code
+}
+
+async fn send_events(
+    out: &mpsc::Sender<WorkerToGateway>,
+    events: &mut Vec<mxgateway_proto::v1::MxEvent>,
+    max_batch: usize,
+) -> bool {
+    while !events.is_empty() {
+        let rest = if events.len() > max_batch { events.split_off(max_batch) } else { Vec::new() };
+        let batch = EventBatch { events: std::mem::replace(events, rest) };
+        if out.send(message(worker_to_gateway::Message::Events(batch))).await.is_err() {
+            return false;
+        }
+    }
+    true
+}
+
+async fn write_loop<W: AsyncWrite + Unpin>(mut writer: FrameWriter<W>, mut rx: mpsc::Receiver<WorkerToGateway>) {
+    while let Some(frame) = rx.recv().await {
+        if writer.write(&frame).await.is_err() {
+            return;
+        }
+        // Coalesce whatever is queued into one flush.
+        while let Ok(more) = rx.try_recv() {
+            if writer.write(&more).await.is_err() {
+                return;
+            }
+        }
+        if writer.flush().await.is_err() {
+            return;
+        }
+    }
+}
