@@ -18,7 +18,7 @@ pub fn gateway_binary() -> PathBuf {
             let mxgw = PathBuf::from(env!("CARGO_BIN_EXE_mxgw"));
             let dir = mxgw.parent().expect("target dir").to_path_buf();
             let status = Command::new(env!("CARGO"))
-                .args(["build", "--quiet", "-p", "mxgateway", "--bin", "mxgateway"])
+                .args(["build", "--quiet", "--workspace", "--bins", "--locked"])
                 .env("CARGO_TARGET_DIR", dir.parent().expect("target root"))
                 .status()
                 .expect("cargo runs");

@@ -88,7 +88,9 @@ impl GatewayClient {
             message: redactor.scrub(&format!(
                 "cannot connect to {}: {}",
                 options.endpoint,
-                chain_text(&e)
+                // tonic's outer error only says "transport error"; the
+                // sources say what happened.
+                std::error::Error::source(&e).map_or_else(|| e.to_string(), chain_text)
             )),
         })?;
         Ok(Self::from_parts(channel, interceptor, redactor, &options))

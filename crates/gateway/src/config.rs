@@ -114,7 +114,11 @@ pub enum ConfigError {
     #[error("--tls-cert and --tls-key must be given together")]
     HalfTls,
     #[error("cannot read {what} {path}: {source}")]
-    Unreadable { what: &'static str, path: PathBuf, source: std::io::Error },
+    Unreadable {
+        what: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("invalid limit: {0}")]
     Limit(String),
 }
@@ -140,18 +144,28 @@ impl Config {
         }
         if let Some(tls) = &self.tls {
             for (what, path) in [("TLS certificate", &tls.cert), ("TLS key", &tls.key)] {
-                std::fs::metadata(path).map_err(|source| ConfigError::Unreadable { what, path: path.clone(), source })?;
+                std::fs::metadata(path).map_err(|source| ConfigError::Unreadable {
+                    what,
+                    path: path.clone(),
+                    source,
+                })?;
             }
         }
         let l = &self.limits;
         if l.max_sessions == 0 || l.event_queue_capacity == 0 || l.max_events_per_batch == 0 {
-            return Err(ConfigError::Limit("session, queue and batch limits must be positive".into()));
+            return Err(ConfigError::Limit(
+                "session, queue and batch limits must be positive".into(),
+            ));
         }
         if l.heartbeat_interval.is_zero() || l.heartbeat_grace < l.heartbeat_interval {
-            return Err(ConfigError::Limit("the heartbeat grace must be at least one heartbeat interval".into()));
+            return Err(ConfigError::Limit(
+                "the heartbeat grace must be at least one heartbeat interval".into(),
+            ));
         }
         if l.heartbeat_ceiling < l.heartbeat_grace {
-            return Err(ConfigError::Limit("the heartbeat ceiling must be at least the grace".into()));
+            return Err(ConfigError::Limit(
+                "the heartbeat ceiling must be at least the grace".into(),
+            ));
         }
         Ok(())
     }
@@ -186,7 +200,10 @@ mod tests {
     fn plaintext_on_a_network_address_is_refused() {
         let mut c = Config::new(PathBuf::from("/tmp/x"));
         c.listen = "0.0.0.0:5000".parse().unwrap();
-        assert!(matches!(c.validate(), Err(ConfigError::PlaintextOnNetwork(_))));
+        assert!(matches!(
+            c.validate(),
+            Err(ConfigError::PlaintextOnNetwork(_))
+        ));
         c.allow_insecure_plaintext = true;
         assert!(c.validate().is_ok());
         c.listen = "127.0.0.1:5000".parse().unwrap();

@@ -62,7 +62,9 @@ impl From<GatewayError> for Status {
     fn from(e: GatewayError) -> Status {
         let (code, kind) = e.code_and_kind();
         let mut status = Status::new(code, crate::auth::redact(&e.to_string()));
-        status.metadata_mut().insert(ERROR_KIND_METADATA, MetadataValue::from_static(kind));
+        status
+            .metadata_mut()
+            .insert(ERROR_KIND_METADATA, MetadataValue::from_static(kind));
         status
     }
 }
@@ -75,13 +77,28 @@ mod tests {
     fn every_error_has_a_code_and_kind_in_metadata() {
         let cases = [
             (GatewayError::Unauthenticated, Code::Unauthenticated),
-            (GatewayError::PermissionDenied("x".into()), Code::PermissionDenied),
+            (
+                GatewayError::PermissionDenied("x".into()),
+                Code::PermissionDenied,
+            ),
             (GatewayError::SessionNotFound("s".into()), Code::NotFound),
             (GatewayError::SessionLimit(2), Code::ResourceExhausted),
-            (GatewayError::WorkerUnavailable("dead".into()), Code::Unavailable),
-            (GatewayError::InvalidArgument("bad".into()), Code::InvalidArgument),
-            (GatewayError::DeadlineExceeded(Duration::from_millis(5)), Code::DeadlineExceeded),
-            (GatewayError::ResourceExhausted("full".into()), Code::ResourceExhausted),
+            (
+                GatewayError::WorkerUnavailable("dead".into()),
+                Code::Unavailable,
+            ),
+            (
+                GatewayError::InvalidArgument("bad".into()),
+                Code::InvalidArgument,
+            ),
+            (
+                GatewayError::DeadlineExceeded(Duration::from_millis(5)),
+                Code::DeadlineExceeded,
+            ),
+            (
+                GatewayError::ResourceExhausted("full".into()),
+                Code::ResourceExhausted,
+            ),
             (GatewayError::Internal("oops".into()), Code::Internal),
             (GatewayError::ShuttingDown, Code::Unavailable),
         ];
@@ -89,7 +106,15 @@ mod tests {
             let kind = error.code_and_kind().1;
             let status: Status = error.into();
             assert_eq!(status.code(), code);
-            assert_eq!(status.metadata().get(ERROR_KIND_METADATA).unwrap().to_str().unwrap(), kind);
+            assert_eq!(
+                status
+                    .metadata()
+                    .get(ERROR_KIND_METADATA)
+                    .unwrap()
+                    .to_str()
+                    .unwrap(),
+                kind
+            );
         }
     }
 }

@@ -138,7 +138,11 @@ impl EventQueue {
                     e
                 })
                 .collect();
-            return Poll::Batch(StreamEventsReply { events, conflated_since_last: since, conflated_total: total });
+            return Poll::Batch(StreamEventsReply {
+                events,
+                conflated_since_last: since,
+                conflated_total: total,
+            });
         }
         match &s.end {
             Some(end) => Poll::Ended(end.clone()),
@@ -163,7 +167,10 @@ mod tests {
             server_handle: 1,
             item_handle: item,
             conflated: 0,
-            kind: Some(mx_event::Kind::DataChange(OnDataChange { quality: 192, ..Default::default() })),
+            kind: Some(mx_event::Kind::DataChange(OnDataChange {
+                quality: 192,
+                ..Default::default()
+            })),
         }
     }
 
@@ -204,10 +211,16 @@ mod tests {
         let q = EventQueue::new(10);
         let first = q.take_over();
         let second = q.take_over();
-        assert!(matches!(q.poll(first, 10), Poll::Ended(StreamEnd::Superseded)));
+        assert!(matches!(
+            q.poll(first, 10),
+            Poll::Ended(StreamEnd::Superseded)
+        ));
         q.push_batch(vec![change(1, 1)]);
         q.end(StreamEnd::Failed("worker exited".into()));
         assert!(matches!(q.poll(second, 10), Poll::Batch(_)));
-        assert!(matches!(q.poll(second, 10), Poll::Ended(StreamEnd::Failed(_))));
+        assert!(matches!(
+            q.poll(second, 10),
+            Poll::Ended(StreamEnd::Failed(_))
+        ));
     }
 }

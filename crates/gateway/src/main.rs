@@ -21,7 +21,11 @@ const EX_CONFIG: u8 = 64;
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 #[derive(Parser)]
-#[command(name = "mxgateway", version, about = "MXAccess Gateway: secure, fast network access to MXAccess")]
+#[command(
+    name = "mxgateway",
+    version,
+    about = "MXAccess Gateway: secure, fast network access to MXAccess"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Cmd,
@@ -127,7 +131,10 @@ fn main() -> ExitCode {
     }
     let log_filter = tracing_subscriber::EnvFilter::try_from_env(config::env::LOG)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt().with_writer(std::io::stderr).with_env_filter(log_filter).init();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(log_filter)
+        .init();
     let result = match cli.command {
         Cmd::Serve(args) => serve(args),
         Cmd::Keys(cmd) => keys(cmd).map(|()| ExitCode::SUCCESS),
@@ -136,7 +143,10 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("mxgateway: error: {}", mxgateway::auth::redact(&format!("{e:#}")));
+            eprintln!(
+                "mxgateway: error: {}",
+                mxgateway::auth::redact(&format!("{e:#}"))
+            );
             ExitCode::FAILURE
         }
     }
@@ -150,8 +160,13 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let mut config = Config::new(args.state_dir.unwrap_or_else(config::default_state_dir));
     config.listen = args.listen;
     config.galaxy = args.galaxy.map(GalaxySource::File).unwrap_or_default();
-    config.worker = args.worker_path.map(mxgateway::worker::WorkerCommand::standalone);
-    config.tls = args.tls_cert.zip(args.tls_key).map(|(cert, key)| TlsFiles { cert, key });
+    config.worker = args
+        .worker_path
+        .map(mxgateway::worker::WorkerCommand::standalone);
+    config.tls = args
+        .tls_cert
+        .zip(args.tls_key)
+        .map(|(cert, key)| TlsFiles { cert, key });
     config.allow_insecure_plaintext = args.allow_insecure_plaintext;
     let l = &mut config.limits;
     l.max_sessions = args.max_sessions.unwrap_or(l.max_sessions);
@@ -162,7 +177,10 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     l.heartbeat_grace = millis(args.heartbeat_grace_ms, l.heartbeat_grace);
     l.heartbeat_ceiling = millis(args.heartbeat_ceiling_ms, l.heartbeat_ceiling);
 
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("tokio runtime")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("tokio runtime")?;
     runtime.block_on(async move {
         let gateway = match Gateway::start(config).await {
             Ok(g) => g,
@@ -172,15 +190,15 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             }
             Err(e) => return Err(anyhow::Error::new(e)),
         };
-        // Tests and scripts wait for this line instead of sleeping.
+        if let Some(path) = gateway.bootstrap_key_file() {
+            println!("bootstrap admin key file: {}", path.display());
+        }
+        // Printed last: tests and scripts wait for this line instead of sleeping.
         println!(
             "mxgateway listening on {} ({})",
             gateway.local_addr(),
             if gateway.is_tls() { "tls" } else { "plaintext" }
         );
-        if let Some(path) = gateway.bootstrap_key_file() {
-            println!("bootstrap admin key file: {}", path.display());
-        }
         wait_for_signal().await;
         gateway.shutdown(SHUTDOWN_GRACE).await;
         Ok(ExitCode::SUCCESS)
@@ -191,7 +209,10 @@ async fn wait_for_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        match (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) {
+        match (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) {
             (Ok(mut int), Ok(mut term)) => {
                 tokio::select! {
                     _ = int.recv() => {}
@@ -211,7 +232,12 @@ async fn wait_for_signal() {
 
 fn keys(cmd: KeysCmd) -> anyhow::Result<()> {
     match cmd {
-        KeysCmd::Create { state_dir, name, scopes, json } => {
+        KeysCmd::Create {
+            state_dir,
+            name,
+            scopes,
+            json,
+        } => {
             let scopes: Vec<Scope> = scopes.iter().map(|s| s.parse()).collect::<Result<_, _>>()?;
             let store = KeyStore::open(&state_dir.unwrap_or_else(config::default_state_dir))?;
             let created = store.create(&name, &scopes)?;
@@ -225,7 +251,10 @@ fn keys(cmd: KeysCmd) -> anyhow::Result<()> {
                 }
                 println!("{}", serde_json::to_string_pretty(&out)?);
             } else {
-                println!("created key {} ({name}); it is shown only once:", created.record.id);
+                println!(
+                    "created key {} ({name}); it is shown only once:",
+                    created.record.id
+                );
                 println!("{}", created.key.expose());
             }
         }
@@ -236,11 +265,20 @@ fn keys(cmd: KeysCmd) -> anyhow::Result<()> {
                 println!("{}", serde_json::to_string_pretty(&list)?);
             } else {
                 for k in list {
-                    println!("{}\t{}\t{}", k.id, k.name, serde_json::to_string(&k.scopes)?);
+                    println!(
+                        "{}\t{}\t{}",
+                        k.id,
+                        k.name,
+                        serde_json::to_string(&k.scopes)?
+                    );
                 }
             }
         }
-        KeysCmd::Revoke { state_dir, id, json } => {
+        KeysCmd::Revoke {
+            state_dir,
+            id,
+            json,
+        } => {
             let store = KeyStore::open(&state_dir.unwrap_or_else(config::default_state_dir))?;
             let info = store.revoke(&id)?;
             if json {

@@ -36,7 +36,10 @@ pub enum StartError {
     #[error("cannot find the worker: {0}")]
     Worker(String),
     #[error("cannot listen on {addr}: {source}")]
-    Listen { addr: SocketAddr, source: std::io::Error },
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("TLS setup failed: {0}")]
     Tls(String),
 }
@@ -60,11 +63,19 @@ impl Gateway {
         config.validate()?;
         let plant = match &config.galaxy {
             GalaxySource::Demo => Plant::demo(),
-            GalaxySource::File(path) => Plant::load(path).map_err(|e| StartError::Galaxy(e.to_string()))?,
-            GalaxySource::Model(model) => Plant::new((**model).clone()).map_err(|e| StartError::Galaxy(e.to_string()))?,
+            GalaxySource::File(path) => {
+                Plant::load(path).map_err(|e| StartError::Galaxy(e.to_string()))?
+            }
+            GalaxySource::Model(model) => {
+                Plant::new((**model).clone()).map_err(|e| StartError::Galaxy(e.to_string()))?
+            }
         };
-        let keys = Arc::new(KeyStore::open(&config.state_dir).map_err(|e| StartError::Keys(e.to_string()))?);
-        let bootstrap_key_file = keys.ensure_bootstrap().map_err(|e| StartError::Keys(e.to_string()))?;
+        let keys = Arc::new(
+            KeyStore::open(&config.state_dir).map_err(|e| StartError::Keys(e.to_string()))?,
+        );
+        let bootstrap_key_file = keys
+            .ensure_bootstrap()
+            .map_err(|e| StartError::Keys(e.to_string()))?;
         let worker = match &config.worker {
             Some(w) => w.clone(),
             None => WorkerCommand::resolve(None).map_err(|e| StartError::Worker(e.to_string()))?,
@@ -72,17 +83,26 @@ impl Gateway {
 
         let tls = match &config.tls {
             Some(files) => {
-                let cert = std::fs::read(&files.cert).map_err(|e| StartError::Tls(format!("{}: {e}", files.cert.display())))?;
-                let key = std::fs::read(&files.key).map_err(|e| StartError::Tls(format!("{}: {e}", files.key.display())))?;
+                let cert = std::fs::read(&files.cert)
+                    .map_err(|e| StartError::Tls(format!("{}: {e}", files.cert.display())))?;
+                let key = std::fs::read(&files.key)
+                    .map_err(|e| StartError::Tls(format!("{}: {e}", files.key.display())))?;
                 Some(ServerTlsConfig::new().identity(Identity::from_pem(cert, key)))
             }
             None => None,
         };
 
-        let listener = TcpListener::bind(config.listen)
-            .await
-            .map_err(|source| StartError::Listen { addr: config.listen, source })?;
-        let addr = listener.local_addr().map_err(|source| StartError::Listen { addr: config.listen, source })?;
+        let listener =
+            TcpListener::bind(config.listen)
+                .await
+                .map_err(|source| StartError::Listen {
+                    addr: config.listen,
+                    source,
+                })?;
+        let addr = listener.local_addr().map_err(|source| StartError::Listen {
+            addr: config.listen,
+            source,
+        })?;
 
         let cancel = CancellationToken::new();
         let tracker = TaskTracker::new();
@@ -92,16 +112,28 @@ impl Gateway {
             tracker.spawn(async move { plant.run(cancel).await });
         }
         let token_bytes: [u8; 24] = rand::rng().random();
-        let link = PlantLinkServer::start(plant.clone(), hex::encode(token_bytes), cancel.clone(), &tracker)
-            .await
-            .map_err(|source| StartError::Listen { addr: "127.0.0.1:0".parse().expect("addr"), source })?;
-        let endpoint = PlantEndpoint { address: link.addr().to_string(), token: link.token().to_string() };
+        let link = PlantLinkServer::start(
+            plant.clone(),
+            hex::encode(token_bytes),
+            cancel.clone(),
+            &tracker,
+        )
+        .await
+        .map_err(|source| StartError::Listen {
+            addr: "127.0.0.1:0".parse().expect("addr"),
+            source,
+        })?;
+        let endpoint = PlantEndpoint {
+            address: link.addr().to_string(),
+            token: link.token().to_string(),
+        };
 
         let sessions = Arc::new(SessionManager::new(config.limits.clone(), worker, endpoint));
         {
             let sessions = sessions.clone();
             let cancel = cancel.clone();
-            let period = (config.limits.session_idle_timeout / 4).clamp(Duration::from_millis(50), Duration::from_secs(30));
+            let period = (config.limits.session_idle_timeout / 4)
+                .clamp(Duration::from_millis(50), Duration::from_secs(30));
             tracker.spawn(async move {
                 let mut tick = tokio::time::interval(period);
                 loop {
@@ -115,20 +147,33 @@ impl Gateway {
 
         let service = GatewayService::new(keys.clone(), sessions.clone());
         let max = config.limits.max_message_bytes;
-        let svc = MxAccessGatewayServer::new(service).max_decoding_message_size(max).max_encoding_message_size(max);
+        let svc = MxAccessGatewayServer::new(service)
+            .max_decoding_message_size(max)
+            .max_encoding_message_size(max);
         let mut builder = Server::builder().tcp_nodelay(true);
         let is_tls = tls.is_some();
         if let Some(tls) = tls {
-            builder = builder.tls_config(tls).map_err(|e| StartError::Tls(e.to_string()))?;
+            builder = builder
+                .tls_config(tls)
+                .map_err(|e| StartError::Tls(e.to_string()))?;
         }
         let shutdown = cancel.clone();
-        let server = tokio::spawn(
-            builder
-                .add_service(svc)
-                .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown.cancelled_owned()),
-        );
+        let server = tokio::spawn(builder.add_service(svc).serve_with_incoming_shutdown(
+            TcpListenerStream::new(listener),
+            shutdown.cancelled_owned(),
+        ));
         info!(%addr, tls = is_tls, galaxy = %plant.galaxy_name(), "gateway listening");
-        Ok(Gateway { addr, tls: is_tls, plant, keys, sessions, bootstrap_key_file, cancel, tracker, server })
+        Ok(Gateway {
+            addr,
+            tls: is_tls,
+            plant,
+            keys,
+            sessions,
+            bootstrap_key_file,
+            cancel,
+            tracker,
+            server,
+        })
     }
 
     /// The bound address (useful with port 0).
@@ -167,7 +212,10 @@ impl Gateway {
         self.sessions.close_all().await;
         self.cancel.cancel();
         self.tracker.close();
-        if tokio::time::timeout(grace, self.tracker.wait()).await.is_err() {
+        if tokio::time::timeout(grace, self.tracker.wait())
+            .await
+            .is_err()
+        {
             warn!("background tasks did not stop within the grace period");
         }
         match tokio::time::timeout(grace, self.server).await {

@@ -8,8 +8,9 @@ use std::time::Duration;
 use futures::Stream;
 use mxgateway_proto::v1::mx_access_gateway_server::MxAccessGateway;
 use mxgateway_proto::v1::{
-    mx_command::Command, CloseSessionReply, CloseSessionRequest, MxCommandReply, MxCommandRequest, OpenSessionReply,
-    OpenSessionRequest, ProtocolStatus, ServerLimits, StreamEventsReply, StreamEventsRequest,
+    mx_command::Command, CloseSessionReply, CloseSessionRequest, MxCommandReply, MxCommandRequest,
+    OpenSessionReply, OpenSessionRequest, ProtocolStatus, ServerLimits, StreamEventsReply,
+    StreamEventsRequest,
 };
 use mxgateway_worker_protocol::WORKER_PROTOCOL_VERSION;
 use tokio::sync::mpsc;
@@ -46,14 +47,18 @@ impl GatewayService {
             .and_then(|v| v.to_str().ok())
             .ok_or(GatewayError::Unauthenticated)?;
         let key = extract_bearer(header).ok_or(GatewayError::Unauthenticated)?;
-        self.keys.verify(key).map_err(|_| GatewayError::Unauthenticated)
+        self.keys
+            .verify(key)
+            .map_err(|_| GatewayError::Unauthenticated)
     }
 
     fn require(principal: &Principal, scope: Scope) -> Result<(), GatewayError> {
         if principal.has(scope) {
             Ok(())
         } else {
-            Err(GatewayError::PermissionDenied(format!("the API key lacks the {scope} scope")))
+            Err(GatewayError::PermissionDenied(format!(
+                "the API key lacks the {scope} scope"
+            )))
         }
     }
 }
@@ -62,14 +67,18 @@ impl GatewayService {
 fn scope_for(command: &Command) -> Scope {
     match command {
         Command::Write(_) | Command::Write2(_) => Scope::MxWrite,
-        Command::WriteSecured(_) | Command::WriteSecured2(_) | Command::AuthenticateUser(_) => Scope::MxWriteSecured,
+        Command::WriteSecured(_) | Command::WriteSecured2(_) | Command::AuthenticateUser(_) => {
+            Scope::MxWriteSecured
+        }
         _ => Scope::MxRead,
     }
 }
 
 fn check_session_id(id: &str) -> Result<(), GatewayError> {
     if id.is_empty() {
-        Err(GatewayError::InvalidArgument("session_id is required".into()))
+        Err(GatewayError::InvalidArgument(
+            "session_id is required".into(),
+        ))
     } else {
         Ok(())
     }
@@ -79,7 +88,10 @@ type EventStream = Pin<Box<dyn Stream<Item = Result<StreamEventsReply, Status>> 
 
 #[tonic::async_trait]
 impl MxAccessGateway for GatewayService {
-    async fn open_session(&self, request: Request<OpenSessionRequest>) -> Result<Response<OpenSessionReply>, Status> {
+    async fn open_session(
+        &self,
+        request: Request<OpenSessionRequest>,
+    ) -> Result<Response<OpenSessionReply>, Status> {
         let principal = self.authenticate(&request)?;
         Self::require(&principal, Scope::MxRead)?;
         let name = request.into_inner().client_session_name;
@@ -103,7 +115,10 @@ impl MxAccessGateway for GatewayService {
         }))
     }
 
-    async fn close_session(&self, request: Request<CloseSessionRequest>) -> Result<Response<CloseSessionReply>, Status> {
+    async fn close_session(
+        &self,
+        request: Request<CloseSessionRequest>,
+    ) -> Result<Response<CloseSessionReply>, Status> {
         let principal = self.authenticate(&request)?;
         Self::require(&principal, Scope::MxRead)?;
         let id = request.into_inner().session_id;
@@ -112,14 +127,19 @@ impl MxAccessGateway for GatewayService {
         Ok(Response::new(CloseSessionReply { closed: true }))
     }
 
-    async fn invoke(&self, request: Request<MxCommandRequest>) -> Result<Response<MxCommandReply>, Status> {
+    async fn invoke(
+        &self,
+        request: Request<MxCommandRequest>,
+    ) -> Result<Response<MxCommandReply>, Status> {
         let principal = self.authenticate(&request)?;
         let request = request.into_inner();
         check_session_id(&request.session_id)?;
         let command = request
             .command
             .filter(|c| c.command.is_some())
-            .ok_or_else(|| GatewayError::InvalidArgument("the request carries no command".into()))?;
+            .ok_or_else(|| {
+                GatewayError::InvalidArgument("the request carries no command".into())
+            })?;
         if let Some(arm) = &command.command {
             Self::require(&principal, scope_for(arm))?;
         }
@@ -133,8 +153,14 @@ impl MxAccessGateway for GatewayService {
         session.touch();
         match ProtocolStatus::try_from(reply.protocol_status) {
             Ok(ProtocolStatus::Ok) => Ok(Response::new(reply)),
-            Ok(ProtocolStatus::InvalidRequest) => Err(GatewayError::InvalidArgument(reply.message).into()),
-            _ => Err(GatewayError::Internal(format!("the worker failed the command: {}", reply.message)).into()),
+            Ok(ProtocolStatus::InvalidRequest) => {
+                Err(GatewayError::InvalidArgument(reply.message).into())
+            }
+            _ => Err(GatewayError::Internal(format!(
+                "the worker failed the command: {}",
+                reply.message
+            ))
+            .into()),
         }
     }
 
@@ -165,12 +191,16 @@ impl MxAccessGateway for GatewayService {
                     Poll::Ended(StreamEnd::Closed) => return,
                     Poll::Ended(StreamEnd::Superseded) => {
                         let _ = tx
-                            .send(Err(Status::aborted("another StreamEvents call took over this session's events")))
+                            .send(Err(Status::aborted(
+                                "another StreamEvents call took over this session's events",
+                            )))
                             .await;
                         return;
                     }
                     Poll::Ended(StreamEnd::Failed(why)) => {
-                        let _ = tx.send(Err(GatewayError::WorkerUnavailable(why).into())).await;
+                        let _ = tx
+                            .send(Err(GatewayError::WorkerUnavailable(why).into()))
+                            .await;
                         return;
                     }
                     Poll::Empty => {

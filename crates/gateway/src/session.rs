@@ -37,14 +37,19 @@ impl Session {
     }
 
     fn idle_for(&self) -> Duration {
-        self.last_activity.lock().unwrap_or_else(|p| p.into_inner()).elapsed()
+        self.last_activity
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .elapsed()
     }
 
     /// Counts a stream for as long as the guard lives.
     pub fn stream_guard(self: &Arc<Self>) -> StreamGuard {
         self.active_streams.fetch_add(1, Ordering::SeqCst);
         self.touch();
-        StreamGuard { session: self.clone() }
+        StreamGuard {
+            session: self.clone(),
+        }
     }
 }
 
@@ -77,7 +82,13 @@ fn new_session_id() -> String {
 
 impl SessionManager {
     pub fn new(limits: Limits, worker: WorkerCommand, plant: PlantEndpoint) -> Self {
-        SessionManager { sessions: Mutex::new(HashMap::new()), starting: AtomicUsize::new(0), limits, worker, plant }
+        SessionManager {
+            sessions: Mutex::new(HashMap::new()),
+            starting: AtomicUsize::new(0),
+            limits,
+            worker,
+            plant,
+        }
     }
 
     pub fn limits(&self) -> &Limits {
@@ -105,7 +116,8 @@ impl SessionManager {
         }
         let id = new_session_id();
         let events = Arc::new(EventQueue::new(self.limits.event_queue_capacity));
-        let spawned = Worker::spawn(&self.worker, &id, &self.plant, &self.limits, events.clone()).await;
+        let spawned =
+            Worker::spawn(&self.worker, &id, &self.plant, &self.limits, events.clone()).await;
         let result = spawned.map(|worker| {
             let session = Arc::new(Session {
                 id: id.clone(),
@@ -133,9 +145,15 @@ impl SessionManager {
 
     /// The session `id` if `owner` may use it.
     pub fn get(&self, id: &str, owner: &str) -> Result<Arc<Session>, GatewayError> {
-        let session = self.map().get(id).cloned().ok_or_else(|| GatewayError::SessionNotFound(id.to_string()))?;
+        let session = self
+            .map()
+            .get(id)
+            .cloned()
+            .ok_or_else(|| GatewayError::SessionNotFound(id.to_string()))?;
         if session.owner != owner {
-            return Err(GatewayError::PermissionDenied(format!("session {id} belongs to another API key")));
+            return Err(GatewayError::PermissionDenied(format!(
+                "session {id} belongs to another API key"
+            )));
         }
         session.touch();
         Ok(session)
@@ -164,7 +182,9 @@ impl SessionManager {
             let mut map = self.map();
             let ids: Vec<String> = map
                 .values()
-                .filter(|s| s.active_streams.load(Ordering::SeqCst) == 0 && s.idle_for() > idle_limit)
+                .filter(|s| {
+                    s.active_streams.load(Ordering::SeqCst) == 0 && s.idle_for() > idle_limit
+                })
                 .map(|s| s.id.clone())
                 .collect();
             ids.iter().filter_map(|id| map.remove(id)).collect()

@@ -21,7 +21,8 @@ use std::time::Duration;
 
 use mxgateway_proto::v1::{MxCommand, MxCommandReply};
 use mxgateway_proto::worker::{
-    gateway_to_worker, worker_to_gateway, CommandRequest, GatewayToWorker, Heartbeat, Init, Shutdown, WorkerToGateway,
+    gateway_to_worker, worker_to_gateway, CommandRequest, GatewayToWorker, Heartbeat, Init,
+    Shutdown, WorkerToGateway,
 };
 use mxgateway_worker_protocol::{FrameReader, FrameWriter, WORKER_PROTOCOL_VERSION};
 use tokio::io::AsyncBufReadExt;
@@ -57,13 +58,19 @@ pub struct WorkerCommand {
 impl WorkerCommand {
     /// The worker built into a gateway binary: `<program> worker`.
     pub fn embedded(gateway_binary: PathBuf) -> Self {
-        WorkerCommand { program: gateway_binary, args: vec!["worker".to_string()] }
+        WorkerCommand {
+            program: gateway_binary,
+            args: vec!["worker".to_string()],
+        }
     }
 
     /// A standalone worker executable (e.g. `mxgateway-worker`, or the
     /// Windows COM worker), run without arguments.
     pub fn standalone(program: PathBuf) -> Self {
-        WorkerCommand { program, args: Vec::new() }
+        WorkerCommand {
+            program,
+            args: Vec::new(),
+        }
     }
 
     /// The configured worker, else this very binary in worker mode.
@@ -96,7 +103,10 @@ impl Shared {
             *failure = Some(reason);
         }
         drop(failure);
-        self.pending.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        self.pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
         self.dead.cancel();
     }
 
@@ -135,10 +145,18 @@ impl Worker {
             .stderr(Stdio::piped())
             .kill_on_drop(true)
             .spawn()
-            .map_err(|e| GatewayError::Internal(format!("cannot start {}: {e}", command.program.display())))?;
+            .map_err(|e| {
+                GatewayError::Internal(format!("cannot start {}: {e}", command.program.display()))
+            })?;
         let pid = child.id().unwrap_or(0);
-        let stdin = child.stdin.take().ok_or_else(|| GatewayError::Internal("worker stdin missing".into()))?;
-        let stdout = child.stdout.take().ok_or_else(|| GatewayError::Internal("worker stdout missing".into()))?;
+        let stdin = child
+            .stdin
+            .take()
+            .ok_or_else(|| GatewayError::Internal("worker stdin missing".into()))?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| GatewayError::Internal("worker stdout missing".into()))?;
         let stderr = child.stderr.take();
 
         let shared = Arc::new(Shared {
@@ -168,11 +186,15 @@ impl Worker {
         };
         let handshake = async {
             writer
-                .send(&GatewayToWorker { message: Some(gateway_to_worker::Message::Init(init)) })
+                .send(&GatewayToWorker {
+                    message: Some(gateway_to_worker::Message::Init(init)),
+                })
                 .await
                 .map_err(|e| format!("cannot send Init: {e}"))?;
             match reader.read::<WorkerToGateway>().await {
-                Ok(Some(WorkerToGateway { message: Some(worker_to_gateway::Message::Ready(ready)) })) => Ok(ready),
+                Ok(Some(WorkerToGateway {
+                    message: Some(worker_to_gateway::Message::Ready(ready)),
+                })) => Ok(ready),
                 Ok(_) => Err("the worker closed its pipe during the handshake".to_string()),
                 Err(e) => Err(format!("bad handshake frame: {e}")),
             }
@@ -182,7 +204,10 @@ impl Worker {
             outcome => {
                 let why = match outcome {
                     Ok(Err(why)) => why,
-                    _ => format!("no handshake within {} ms", limits.worker_start_timeout.as_millis()),
+                    _ => format!(
+                        "no handshake within {} ms",
+                        limits.worker_start_timeout.as_millis()
+                    ),
                 };
                 let _ = child.start_kill();
                 let status = tokio::time::timeout(Duration::from_secs(2), child.wait()).await;
@@ -190,10 +215,18 @@ impl Worker {
                     Ok(Ok(s)) => s.to_string(),
                     _ => "unknown".to_string(),
                 };
-                let tail = shared.stderr_tail.lock().unwrap_or_else(|p| p.into_inner()).join(" | ");
+                let tail = shared
+                    .stderr_tail
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .join(" | ");
                 return Err(GatewayError::WorkerUnavailable(format!(
                     "the worker failed to start ({why}; exit status {status}){}",
-                    if tail.is_empty() { String::new() } else { format!("; stderr: {tail}") }
+                    if tail.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; stderr: {tail}")
+                    }
                 )));
             }
         };
@@ -212,7 +245,13 @@ impl Worker {
         tokio::spawn(monitor(child, shared.clone(), events));
         tokio::spawn(watchdog(to_worker.clone(), shared.clone(), limits.clone()));
 
-        Ok(Worker { shared, to_worker, next_correlation: AtomicU64::new(1), pid, backend: ready.backend })
+        Ok(Worker {
+            shared,
+            to_worker,
+            next_correlation: AtomicU64::new(1),
+            pid,
+            backend: ready.backend,
+        })
     }
 
     /// True once the worker has died or been killed.
@@ -227,22 +266,41 @@ impl Worker {
 
     /// Why the worker is gone, if it is.
     pub fn failure(&self) -> Option<String> {
-        self.shared.failure.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.shared
+            .failure
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Sends one command and waits for its reply within `deadline`.
-    pub async fn invoke(&self, command: MxCommand, deadline: Duration) -> Result<MxCommandReply, GatewayError> {
+    pub async fn invoke(
+        &self,
+        command: MxCommand,
+        deadline: Duration,
+    ) -> Result<MxCommandReply, GatewayError> {
         if self.is_dead() {
             return Err(GatewayError::WorkerUnavailable(self.shared.failure()));
         }
         let correlation_id = self.next_correlation.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
-        self.shared.pending.lock().unwrap_or_else(|p| p.into_inner()).insert(correlation_id, tx);
+        self.shared
+            .pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(correlation_id, tx);
         let frame = GatewayToWorker {
-            message: Some(gateway_to_worker::Message::Command(CommandRequest { correlation_id, command: Some(command) })),
+            message: Some(gateway_to_worker::Message::Command(CommandRequest {
+                correlation_id,
+                command: Some(command),
+            })),
         };
         let forget = || {
-            self.shared.pending.lock().unwrap_or_else(|p| p.into_inner()).remove(&correlation_id);
+            self.shared
+                .pending
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&correlation_id);
         };
         let outcome = tokio::time::timeout(deadline, async {
             if self.to_worker.send(frame).await.is_err() {
@@ -273,9 +331,14 @@ impl Worker {
         if self.is_dead() {
             return;
         }
-        let bye = GatewayToWorker { message: Some(gateway_to_worker::Message::Shutdown(Shutdown {})) };
+        let bye = GatewayToWorker {
+            message: Some(gateway_to_worker::Message::Shutdown(Shutdown {})),
+        };
         let _ = tokio::time::timeout(grace, self.to_worker.send(bye)).await;
-        if tokio::time::timeout(grace, self.shared.dead.cancelled()).await.is_err() {
+        if tokio::time::timeout(grace, self.shared.dead.cancelled())
+            .await
+            .is_err()
+        {
             self.kill("the worker did not stop when asked and was killed".into());
             self.shared.dead.cancelled().await;
         }
@@ -283,7 +346,11 @@ impl Worker {
 
     /// Kills the worker now; `reason` becomes the session's failure.
     pub fn kill(&self, reason: String) {
-        *self.shared.kill_reason.lock().unwrap_or_else(|p| p.into_inner()) = Some(reason);
+        *self
+            .shared
+            .kill_reason
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(reason);
         self.shared.kill.cancel();
     }
 }
@@ -324,8 +391,9 @@ async fn read_loop(
             Ok(None) => return,
             Err(e) => {
                 warn!(session = %shared.session_id, error = %e, "bad frame from worker; killing it");
-                *shared.kill_reason.lock().unwrap_or_else(|p| p.into_inner()) =
-                    Some(format!("the worker sent a malformed frame ({e}) and was killed"));
+                *shared.kill_reason.lock().unwrap_or_else(|p| p.into_inner()) = Some(format!(
+                    "the worker sent a malformed frame ({e}) and was killed"
+                ));
                 shared.kill.cancel();
                 return;
             }
@@ -334,12 +402,18 @@ async fn read_loop(
         match frame.message {
             Some(worker_to_gateway::Message::Events(batch)) => events.push_batch(batch.events),
             Some(worker_to_gateway::Message::Reply(reply)) => {
-                let waiter = shared.pending.lock().unwrap_or_else(|p| p.into_inner()).remove(&reply.correlation_id);
+                let waiter = shared
+                    .pending
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .remove(&reply.correlation_id);
                 if let Some(waiter) = waiter {
                     let _ = waiter.send(reply.reply.unwrap_or_default());
                 }
             }
-            Some(worker_to_gateway::Message::Heartbeat(_)) | Some(worker_to_gateway::Message::Ready(_)) | None => {}
+            Some(worker_to_gateway::Message::Heartbeat(_))
+            | Some(worker_to_gateway::Message::Ready(_))
+            | None => {}
         }
     }
 }
@@ -356,12 +430,24 @@ async fn monitor(mut child: Child, shared: Arc<Shared>, events: Arc<EventQueue>)
         Ok(s) => s.to_string(),
         Err(e) => format!("unknown ({e})"),
     };
-    let killed = shared.kill_reason.lock().unwrap_or_else(|p| p.into_inner()).take();
+    let killed = shared
+        .kill_reason
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take();
     let reason = match killed {
         Some(why) => format!("{why} ({status})"),
         None => {
-            let tail = shared.stderr_tail.lock().unwrap_or_else(|p| p.into_inner()).join(" | ");
-            let tail = if tail.is_empty() { String::new() } else { format!("; stderr: {tail}") };
+            let tail = shared
+                .stderr_tail
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .join(" | ");
+            let tail = if tail.is_empty() {
+                String::new()
+            } else {
+                format!("; stderr: {tail}")
+            };
             format!("the session's worker process exited ({status}){tail}")
         }
     };
@@ -380,14 +466,26 @@ async fn watchdog(to_worker: mpsc::Sender<GatewayToWorker>, shared: Arc<Shared>,
             _ = tick.tick() => {}
         }
         sequence += 1;
-        let hb = GatewayToWorker { message: Some(gateway_to_worker::Message::Heartbeat(Heartbeat { sequence })) };
+        let hb = GatewayToWorker {
+            message: Some(gateway_to_worker::Message::Heartbeat(Heartbeat {
+                sequence,
+            })),
+        };
         // Never wait on a full pipe here: a stuck worker must not stall its watchdog.
         let _ = to_worker.try_send(hb);
-        let silent = shared.last_heard.lock().unwrap_or_else(|p| p.into_inner()).elapsed();
+        let silent = shared
+            .last_heard
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .elapsed();
         if silent <= limits.heartbeat_grace {
             continue;
         }
-        let busy = !shared.pending.lock().unwrap_or_else(|p| p.into_inner()).is_empty();
+        let busy = !shared
+            .pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_empty();
         if busy && silent <= limits.heartbeat_ceiling {
             continue;
         }

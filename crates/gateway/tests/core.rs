@@ -8,8 +8,9 @@ use std::time::Duration;
 use mxgateway::auth::Scope;
 use mxgateway_mx::{detail, hresult, quality};
 use mxgateway_proto::v1::{
-    mx_command::Command, mx_command_reply, mx_event, mx_value, AuthenticateUserCommand, CloseSessionRequest,
-    ItemCommand, MxCommand, MxCommandRequest, MxValue, StreamEventsRequest, WriteCommand, WriteSecuredCommand,
+    mx_command::Command, mx_command_reply, mx_event, mx_value, AuthenticateUserCommand,
+    CloseSessionRequest, ItemCommand, MxCommand, MxCommandRequest, MxValue, StreamEventsRequest,
+    WriteCommand, WriteSecuredCommand,
 };
 use support::*;
 use tonic::Code;
@@ -17,11 +18,17 @@ use tonic::Code;
 const WAIT: Duration = Duration::from_secs(10);
 
 fn int(v: i32) -> MxValue {
-    MxValue { kind: Some(mx_value::Kind::Int32Value(v)), ..Default::default() }
+    MxValue {
+        kind: Some(mx_value::Kind::Int32Value(v)),
+        ..Default::default()
+    }
 }
 
 fn double(v: f64) -> MxValue {
-    MxValue { kind: Some(mx_value::Kind::DoubleValue(v)), ..Default::default() }
+    MxValue {
+        kind: Some(mx_value::Kind::DoubleValue(v)),
+        ..Default::default()
+    }
 }
 
 fn data_change(e: &mxgateway_proto::v1::MxEvent) -> &mxgateway_proto::v1::OnDataChange {
@@ -38,7 +45,13 @@ fn write_detail(e: &mxgateway_proto::v1::MxEvent) -> (i32, i32) {
     }
 }
 
-async fn authenticate(client: &mut Client, session: &str, server: i32, user: &str, password: &str) -> i32 {
+async fn authenticate(
+    client: &mut Client,
+    session: &str,
+    server: i32,
+    user: &str,
+    password: &str,
+) -> i32 {
     let reply = invoke(
         client,
         session,
@@ -68,9 +81,18 @@ async fn advise_delivers_the_current_value_with_good_quality_and_a_timestamp() {
     let e = events.find(WAIT, |e| is_data_change(e, item)).await;
     let d = data_change(&e);
     assert_eq!(d.quality, quality::GOOD);
-    assert!(d.timestamp.as_ref().is_some_and(|t| t.seconds > 1_600_000_000));
-    assert!(matches!(d.value.as_ref().and_then(|v| v.kind.clone()), Some(mx_value::Kind::Int32Value(_))));
-    assert_eq!(e.worker_sequence, 1, "the first event of a session has sequence 1");
+    assert!(d
+        .timestamp
+        .as_ref()
+        .is_some_and(|t| t.seconds > 1_600_000_000));
+    assert!(matches!(
+        d.value.as_ref().and_then(|v| v.kind.clone()),
+        Some(mx_value::Kind::Int32Value(_))
+    ));
+    assert_eq!(
+        e.worker_sequence, 1,
+        "the first event of a session has sequence 1"
+    );
 }
 
 #[tokio::test]
@@ -93,7 +115,12 @@ async fn a_write_in_one_session_is_a_data_change_in_another() {
     let reply = invoke(
         &mut a,
         &sa,
-        Command::Write(WriteCommand { server_handle: ha, item_handle: ia, value: Some(int(written)), user_id: 0 }),
+        Command::Write(WriteCommand {
+            server_handle: ha,
+            item_handle: ia,
+            value: Some(int(written)),
+            user_id: 0,
+        }),
     )
     .await
     .unwrap();
@@ -125,10 +152,24 @@ async fn security_classifications_are_enforced() {
         events.find(WAIT, |e| is_data_change(e, item)).await;
     }
 
-    let plain = |item| Command::Write(WriteCommand { server_handle: h, item_handle: item, value: Some(double(12.5)), user_id: 0 });
-    for (item, expected) in [(secured, detail::SECURED_WRITE), (verified, detail::VERIFIED_WRITE), (view_only, detail::NOT_WRITEABLE)] {
+    let plain = |item| {
+        Command::Write(WriteCommand {
+            server_handle: h,
+            item_handle: item,
+            value: Some(double(12.5)),
+            user_id: 0,
+        })
+    };
+    for (item, expected) in [
+        (secured, detail::SECURED_WRITE),
+        (verified, detail::VERIFIED_WRITE),
+        (view_only, detail::NOT_WRITEABLE),
+    ] {
         let reply = invoke(&mut c, &s, plain(item)).await.unwrap();
-        assert_eq!(reply.hresult, 0, "the write is accepted and fails asynchronously");
+        assert_eq!(
+            reply.hresult, 0,
+            "the write is accepted and fails asynchronously"
+        );
         let done = events.find(WAIT, |e| is_write_complete(e, item)).await;
         assert_eq!(write_detail(&done), (0, i32::from(expected)));
     }
@@ -144,19 +185,39 @@ async fn security_classifications_are_enforced() {
             value: Some(double(42.0)),
         })
     };
-    invoke(&mut c, &s, secured_write(secured, operator, operator)).await.unwrap();
+    invoke(&mut c, &s, secured_write(secured, operator, operator))
+        .await
+        .unwrap();
     let done = events.find(WAIT, |e| is_write_complete(e, secured)).await;
-    assert_eq!(write_detail(&done), (1, 0), "secured write with valid credentials succeeds");
+    assert_eq!(
+        write_detail(&done),
+        (1, 0),
+        "secured write with valid credentials succeeds"
+    );
 
-    invoke(&mut c, &s, secured_write(verified, operator, supervisor)).await.unwrap();
+    invoke(&mut c, &s, secured_write(verified, operator, supervisor))
+        .await
+        .unwrap();
     let done = events.find(WAIT, |e| is_write_complete(e, verified)).await;
-    assert_eq!(write_detail(&done), (1, 0), "verified write with a distinct verifier succeeds");
+    assert_eq!(
+        write_detail(&done),
+        (1, 0),
+        "verified write with a distinct verifier succeeds"
+    );
 
-    invoke(&mut c, &s, secured_write(verified, operator, operator)).await.unwrap();
+    invoke(&mut c, &s, secured_write(verified, operator, operator))
+        .await
+        .unwrap();
     let done = events.find(WAIT, |e| is_write_complete(e, verified)).await;
-    assert_eq!(write_detail(&done).0, 0, "a verifier equal to the user fails");
+    assert_eq!(
+        write_detail(&done).0,
+        0,
+        "a verifier equal to the user fails"
+    );
 
-    invoke(&mut c, &s, secured_write(view_only, operator, supervisor)).await.unwrap();
+    invoke(&mut c, &s, secured_write(view_only, operator, supervisor))
+        .await
+        .unwrap();
     let done = events.find(WAIT, |e| is_write_complete(e, view_only)).await;
     assert_eq!(write_detail(&done), (0, i32::from(detail::NOT_WRITEABLE)));
 
@@ -194,11 +255,20 @@ async fn a_bad_reference_gets_a_handle_then_a_failed_data_change() {
     let reply = invoke(
         &mut c,
         &s,
-        Command::Write(WriteCommand { server_handle: h, item_handle: item, value: Some(int(1)), user_id: 0 }),
+        Command::Write(WriteCommand {
+            server_handle: h,
+            item_handle: item,
+            value: Some(int(1)),
+            user_id: 0,
+        }),
     )
     .await
     .unwrap();
-    assert_eq!(reply.hresult, hresult::E_INVALIDARG, "an unresolved item cannot be written");
+    assert_eq!(
+        reply.hresult,
+        hresult::E_INVALIDARG,
+        "an unresolved item cannot be written"
+    );
 }
 
 #[tokio::test]
@@ -207,8 +277,13 @@ async fn authentication_scopes_ownership_and_bad_input_are_clear_errors() {
     let mut admin = gw.admin().await;
     let s = open(&mut admin).await;
 
-    let mut stranger = gw.client("mxgw_abcdefghijkl_0123456789abcdefghijklmnopqrstuv").await;
-    let err = stranger.open_session(mxgateway_proto::v1::OpenSessionRequest::default()).await.unwrap_err();
+    let mut stranger = gw
+        .client("mxgw_abcdefghijkl_0123456789abcdefghijklmnopqrstuv")
+        .await;
+    let err = stranger
+        .open_session(mxgateway_proto::v1::OpenSessionRequest::default())
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Code::Unauthenticated);
     assert!(!err.message().contains("0123456789abcdefghijklmnopqrstuv"));
 
@@ -220,32 +295,72 @@ async fn authentication_scopes_ownership_and_bad_input_are_clear_errors() {
     let err = invoke(
         &mut reader,
         &rs,
-        Command::Write(WriteCommand { server_handle: rh, item_handle: item, value: Some(int(1)), user_id: 0 }),
+        Command::Write(WriteCommand {
+            server_handle: rh,
+            item_handle: item,
+            value: Some(int(1)),
+            user_id: 0,
+        }),
     )
     .await
     .unwrap_err();
     assert_eq!(err.code(), Code::PermissionDenied);
 
-    let err = invoke(&mut reader, &s, Command::Register(Default::default())).await.unwrap_err();
-    assert_eq!(err.code(), Code::PermissionDenied, "another key's session is refused");
-    let err = reader.stream_events(StreamEventsRequest { session_id: s.clone() }).await.unwrap_err();
+    let err = invoke(&mut reader, &s, Command::Register(Default::default()))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.code(),
+        Code::PermissionDenied,
+        "another key's session is refused"
+    );
+    let err = reader
+        .stream_events(StreamEventsRequest {
+            session_id: s.clone(),
+        })
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Code::PermissionDenied);
-    let err = reader.close_session(CloseSessionRequest { session_id: s.clone() }).await.unwrap_err();
+    let err = reader
+        .close_session(CloseSessionRequest {
+            session_id: s.clone(),
+        })
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Code::PermissionDenied);
 
-    let err = invoke(&mut admin, "s-unknown", Command::Register(Default::default())).await.unwrap_err();
+    let err = invoke(
+        &mut admin,
+        "s-unknown",
+        Command::Register(Default::default()),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err.code(), Code::NotFound);
     let err = admin
-        .invoke(MxCommandRequest { session_id: s.clone(), timeout_ms: 0, command: Some(MxCommand { command: None }) })
+        .invoke(MxCommandRequest {
+            session_id: s.clone(),
+            timeout_ms: 0,
+            command: Some(MxCommand { command: None }),
+        })
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::InvalidArgument);
 
     let h = register(&mut admin, &s).await;
     for command in [
-        Command::Advise(ItemCommand { server_handle: h, item_handle: 999 }),
-        Command::RemoveItem(ItemCommand { server_handle: 999, item_handle: 1 }),
-        Command::Unadvise(ItemCommand { server_handle: h, item_handle: -5 }),
+        Command::Advise(ItemCommand {
+            server_handle: h,
+            item_handle: 999,
+        }),
+        Command::RemoveItem(ItemCommand {
+            server_handle: 999,
+            item_handle: 1,
+        }),
+        Command::Unadvise(ItemCommand {
+            server_handle: h,
+            item_handle: -5,
+        }),
     ] {
         let reply = invoke(&mut admin, &s, command).await.unwrap();
         assert_eq!(reply.hresult, hresult::E_INVALIDARG);
@@ -255,15 +370,27 @@ async fn authentication_scopes_ownership_and_bad_input_are_clear_errors() {
     let mut events = Events::open(&mut admin, &s).await;
     advise(&mut admin, &s, h, item).await;
     events.find(WAIT, |e| is_data_change(e, item)).await;
-    let nan = MxValue { kind: Some(mx_value::Kind::DoubleValue(f64::NAN)), ..Default::default() };
+    let nan = MxValue {
+        kind: Some(mx_value::Kind::DoubleValue(f64::NAN)),
+        ..Default::default()
+    };
     let err = invoke(
         &mut admin,
         &s,
-        Command::Write(WriteCommand { server_handle: h, item_handle: item, value: Some(nan), user_id: 0 }),
+        Command::Write(WriteCommand {
+            server_handle: h,
+            item_handle: item,
+            value: Some(nan),
+            user_id: 0,
+        }),
     )
     .await
     .unwrap_err();
-    assert_eq!(err.code(), Code::InvalidArgument, "non-finite floats are rejected");
+    assert_eq!(
+        err.code(),
+        Code::InvalidArgument,
+        "non-finite floats are rejected"
+    );
 }
 
 #[tokio::test]
@@ -276,7 +403,14 @@ async fn sessions_outlive_connections_and_close_ends_them() {
     let mut second = gw.admin().await;
     let h = register(&mut second, &s).await;
     assert!(h > 0);
-    second.close_session(CloseSessionRequest { session_id: s.clone() }).await.unwrap();
-    let err = invoke(&mut second, &s, Command::Register(Default::default())).await.unwrap_err();
+    second
+        .close_session(CloseSessionRequest {
+            session_id: s.clone(),
+        })
+        .await
+        .unwrap();
+    let err = invoke(&mut second, &s, Command::Register(Default::default()))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Code::NotFound);
 }

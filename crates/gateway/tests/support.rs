@@ -12,8 +12,9 @@ use mxgateway::worker::WorkerCommand;
 use mxgateway::Gateway;
 use mxgateway_proto::v1::mx_access_gateway_client::MxAccessGatewayClient;
 use mxgateway_proto::v1::{
-    mx_command::Command, mx_command_reply, mx_event, AddItemCommand, ItemCommand, MxCommand, MxCommandReply,
-    MxCommandRequest, MxEvent, OpenSessionRequest, RegisterCommand, StreamEventsRequest,
+    mx_command::Command, mx_command_reply, mx_event, AddItemCommand, ItemCommand, MxCommand,
+    MxCommandReply, MxCommandRequest, MxEvent, OpenSessionRequest, RegisterCommand,
+    StreamEventsRequest,
 };
 use tonic::metadata::MetadataValue;
 use tonic::service::interceptor::InterceptedService;
@@ -44,7 +45,9 @@ pub struct TestGateway {
 pub fn test_config(dir: &std::path::Path) -> Config {
     let mut config = Config::new(dir.to_path_buf());
     config.listen = "127.0.0.1:0".parse().unwrap();
-    config.worker = Some(WorkerCommand::embedded(env!("CARGO_BIN_EXE_mxgateway").into()));
+    config.worker = Some(WorkerCommand::embedded(
+        env!("CARGO_BIN_EXE_mxgateway").into(),
+    ));
     config.limits.heartbeat_interval = Duration::from_millis(100);
     config.limits.heartbeat_grace = Duration::from_millis(1000);
     config.limits.heartbeat_ceiling = Duration::from_millis(2000);
@@ -61,12 +64,28 @@ impl TestGateway {
         let mut config = test_config(dir.path());
         adjust(&mut config);
         let gateway = Gateway::start(config).await.expect("gateway starts");
-        let admin_key = gateway.keys().create("test-admin", &[Scope::Admin]).unwrap().key.expose().to_string();
-        TestGateway { gateway, admin_key, _dir: dir }
+        let admin_key = gateway
+            .keys()
+            .create("test-admin", &[Scope::Admin])
+            .unwrap()
+            .key
+            .expose()
+            .to_string();
+        TestGateway {
+            gateway,
+            admin_key,
+            _dir: dir,
+        }
     }
 
     pub fn key(&self, scopes: &[Scope]) -> String {
-        self.gateway.keys().create("test", scopes).unwrap().key.expose().to_string()
+        self.gateway
+            .keys()
+            .create("test", scopes)
+            .unwrap()
+            .key
+            .expose()
+            .to_string()
     }
 
     pub async fn client(&self, key: &str) -> Client {
@@ -90,26 +109,42 @@ impl TestGateway {
 
 pub async fn open(client: &mut Client) -> String {
     client
-        .open_session(OpenSessionRequest { client_session_name: "test".into() })
+        .open_session(OpenSessionRequest {
+            client_session_name: "test".into(),
+        })
         .await
         .expect("open session")
         .into_inner()
         .session_id
 }
 
-pub async fn invoke(client: &mut Client, session: &str, command: Command) -> Result<MxCommandReply, Status> {
+pub async fn invoke(
+    client: &mut Client,
+    session: &str,
+    command: Command,
+) -> Result<MxCommandReply, Status> {
     client
         .invoke(MxCommandRequest {
             session_id: session.to_string(),
             timeout_ms: 0,
-            command: Some(MxCommand { command: Some(command) }),
+            command: Some(MxCommand {
+                command: Some(command),
+            }),
         })
         .await
         .map(|r| r.into_inner())
 }
 
 pub async fn register(client: &mut Client, session: &str) -> i32 {
-    let reply = invoke(client, session, Command::Register(RegisterCommand { client_name: "t".into() })).await.unwrap();
+    let reply = invoke(
+        client,
+        session,
+        Command::Register(RegisterCommand {
+            client_name: "t".into(),
+        }),
+    )
+    .await
+    .unwrap();
     match reply.result {
         Some(mx_command_reply::Result::ServerHandle(h)) => h,
         other => panic!("no server handle: {other:?}"),
@@ -120,7 +155,10 @@ pub async fn add_item(client: &mut Client, session: &str, server: i32, item: &st
     let reply = invoke(
         client,
         session,
-        Command::AddItem(AddItemCommand { server_handle: server, item_definition: item.into() }),
+        Command::AddItem(AddItemCommand {
+            server_handle: server,
+            item_definition: item.into(),
+        }),
     )
     .await
     .unwrap();
@@ -132,9 +170,16 @@ pub async fn add_item(client: &mut Client, session: &str, server: i32, item: &st
 }
 
 pub async fn advise(client: &mut Client, session: &str, server: i32, item: i32) {
-    let reply = invoke(client, session, Command::Advise(ItemCommand { server_handle: server, item_handle: item }))
-        .await
-        .unwrap();
+    let reply = invoke(
+        client,
+        session,
+        Command::Advise(ItemCommand {
+            server_handle: server,
+            item_handle: item,
+        }),
+    )
+    .await
+    .unwrap();
     assert_eq!(reply.hresult, 0, "{reply:?}");
 }
 
@@ -148,11 +193,17 @@ pub struct Events {
 impl Events {
     pub async fn open(client: &mut Client, session: &str) -> Events {
         let stream = client
-            .stream_events(StreamEventsRequest { session_id: session.to_string() })
+            .stream_events(StreamEventsRequest {
+                session_id: session.to_string(),
+            })
             .await
             .expect("stream")
             .into_inner();
-        Events { stream, buffered: Default::default(), conflated_total: 0 }
+        Events {
+            stream,
+            buffered: Default::default(),
+            conflated_total: 0,
+        }
     }
 
     /// The next event, failing the test after `within`.

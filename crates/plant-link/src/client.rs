@@ -42,17 +42,34 @@ impl PlantClient {
     ) -> Result<(PlantClient, mpsc::Receiver<plant::Updates>), LinkError> {
         let stream = TcpStream::connect(addr)
             .await
-            .map_err(|source| LinkError::Connect { addr: addr.to_string(), source })?;
+            .map_err(|source| LinkError::Connect {
+                addr: addr.to_string(),
+                source,
+            })?;
         stream.set_nodelay(true).ok();
         let (read, write) = stream.into_split();
         let mut reader = FrameReader::new(read);
         let mut writer = FrameWriter::new(write);
-        let hello = plant::Hello { protocol_version: PLANT_LINK_VERSION, token: token.to_string(), label: label.to_string() };
-        writer.send(&LinkRequest { message: Some(link_request::Message::Hello(hello)) }).await?;
+        let hello = plant::Hello {
+            protocol_version: PLANT_LINK_VERSION,
+            token: token.to_string(),
+            label: label.to_string(),
+        };
+        writer
+            .send(&LinkRequest {
+                message: Some(link_request::Message::Hello(hello)),
+            })
+            .await?;
         let galaxy_name = match reader.read::<LinkMessage>().await? {
-            Some(LinkMessage { message: Some(link_message::Message::Welcome(w)) }) => w.galaxy_name,
+            Some(LinkMessage {
+                message: Some(link_message::Message::Welcome(w)),
+            }) => w.galaxy_name,
             Some(_) => return Err(LinkError::Refused("expected Welcome".into())),
-            None => return Err(LinkError::Refused("the plant closed the link during the handshake".into())),
+            None => {
+                return Err(LinkError::Refused(
+                    "the plant closed the link during the handshake".into(),
+                ))
+            }
         };
         let pending = Arc::new(StdMutex::new(Pending::default()));
         let (tx, rx) = mpsc::channel(UPDATE_CHANNEL_BATCHES);
@@ -73,12 +90,21 @@ impl PlantClient {
 
     async fn send(&self, message: link_request::Message) -> Result<(), LinkError> {
         let mut w = self.writer.lock().await;
-        w.send(&LinkRequest { message: Some(message) }).await?;
+        w.send(&LinkRequest {
+            message: Some(message),
+        })
+        .await?;
         Ok(())
     }
 
     /// Starts delivery; the plant answers with one update (value or failure).
-    pub async fn subscribe(&self, subscription_id: u64, reference: &str, context: &str, supervisory: bool) -> Result<(), LinkError> {
+    pub async fn subscribe(
+        &self,
+        subscription_id: u64,
+        reference: &str,
+        context: &str,
+        supervisory: bool,
+    ) -> Result<(), LinkError> {
         self.send(link_request::Message::Subscribe(plant::Subscribe {
             subscription_id,
             reference: reference.to_string(),
@@ -90,7 +116,10 @@ impl PlantClient {
 
     /// Stops delivery.
     pub async fn unsubscribe(&self, subscription_id: u64) -> Result<(), LinkError> {
-        self.send(link_request::Message::Unsubscribe(plant::Unsubscribe { subscription_id })).await
+        self.send(link_request::Message::Unsubscribe(plant::Unsubscribe {
+            subscription_id,
+        }))
+        .await
     }
 
     /// Writes and waits for the plant's verdict. A closed link yields a
@@ -100,14 +129,26 @@ impl PlantClient {
         let id = self.next_request.fetch_add(1, Ordering::Relaxed);
         write.request_id = id;
         let (tx, rx) = oneshot::channel();
-        self.pending.lock().expect("pending lock").writes.insert(id, tx);
+        self.pending
+            .lock()
+            .expect("pending lock")
+            .writes
+            .insert(id, tx);
         let lost = MxStatus::failure(
             StatusCategory::CommunicationError,
             StatusSource::RequestingLmx,
             detail::PLATFORM_COMMUNICATION_ERROR,
         );
-        if self.send(link_request::Message::Write(write)).await.is_err() {
-            self.pending.lock().expect("pending lock").writes.remove(&id);
+        if self
+            .send(link_request::Message::Write(write))
+            .await
+            .is_err()
+        {
+            self.pending
+                .lock()
+                .expect("pending lock")
+                .writes
+                .remove(&id);
             return lost;
         }
         rx.await.unwrap_or(lost)
@@ -117,13 +158,26 @@ impl PlantClient {
     pub async fn authenticate(&self, user_name: &str, password: &str) -> Result<i32, String> {
         let id = self.next_request.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
-        self.pending.lock().expect("pending lock").auths.insert(id, tx);
-        let request = plant::Authenticate { request_id: id, user_name: user_name.to_string(), password: password.to_string() };
-        if self.send(link_request::Message::Authenticate(request)).await.is_err() {
+        self.pending
+            .lock()
+            .expect("pending lock")
+            .auths
+            .insert(id, tx);
+        let request = plant::Authenticate {
+            request_id: id,
+            user_name: user_name.to_string(),
+            password: password.to_string(),
+        };
+        if self
+            .send(link_request::Message::Authenticate(request))
+            .await
+            .is_err()
+        {
             self.pending.lock().expect("pending lock").auths.remove(&id);
             return Err("the plant link is closed".into());
         }
-        rx.await.unwrap_or_else(|_| Err("the plant link is closed".into()))
+        rx.await
+            .unwrap_or_else(|_| Err("the plant link is closed".into()))
     }
 }
 
@@ -132,7 +186,10 @@ async fn read_loop(
     updates: mpsc::Sender<plant::Updates>,
     pending: Arc<StdMutex<Pending>>,
 ) {
-    while let Ok(Some(LinkMessage { message: Some(message) })) = reader.read::<LinkMessage>().await {
+    while let Ok(Some(LinkMessage {
+        message: Some(message),
+    })) = reader.read::<LinkMessage>().await
+    {
         match message {
             link_message::Message::Updates(batch) => {
                 if updates.send(batch).await.is_err() {
@@ -141,13 +198,27 @@ async fn read_loop(
             }
             link_message::Message::WriteResult(r) => {
                 let status = r.status.map(|s| s.to_domain()).unwrap_or(MxStatus::OK);
-                if let Some(tx) = pending.lock().expect("pending lock").writes.remove(&r.request_id) {
+                if let Some(tx) = pending
+                    .lock()
+                    .expect("pending lock")
+                    .writes
+                    .remove(&r.request_id)
+                {
                     let _ = tx.send(status);
                 }
             }
             link_message::Message::AuthenticateResult(r) => {
-                let result = if r.user_id > 0 { Ok(r.user_id) } else { Err(r.error) };
-                if let Some(tx) = pending.lock().expect("pending lock").auths.remove(&r.request_id) {
+                let result = if r.user_id > 0 {
+                    Ok(r.user_id)
+                } else {
+                    Err(r.error)
+                };
+                if let Some(tx) = pending
+                    .lock()
+                    .expect("pending lock")
+                    .auths
+                    .remove(&r.request_id)
+                {
                     let _ = tx.send(result);
                 }
             }

@@ -18,7 +18,10 @@ pub mod server;
 #[derive(Debug, thiserror::Error)]
 pub enum LinkError {
     #[error("cannot reach the plant at {addr}: {source}")]
-    Connect { addr: String, source: std::io::Error },
+    Connect {
+        addr: String,
+        source: std::io::Error,
+    },
     #[error("plant link framing failed: {0}")]
     Frame(#[from] mxgateway_worker_protocol::FrameError),
     #[error("the plant refused the link: {0}")]

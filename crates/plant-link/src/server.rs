@@ -35,7 +35,10 @@ impl PlantLinkServer {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
         let token: Arc<str> = token.into();
-        let server = PlantLinkServer { addr, token: token.clone() };
+        let server = PlantLinkServer {
+            addr,
+            token: token.clone(),
+        };
         let conn_tracker = tracker.clone();
         tracker.spawn(async move {
             loop {
@@ -90,7 +93,9 @@ async fn serve_connection(
     let writer: SharedWriter = Arc::new(Mutex::new(FrameWriter::new(write)));
 
     let hello = match reader.read::<LinkRequest>().await? {
-        Some(LinkRequest { message: Some(link_request::Message::Hello(h)) }) => h,
+        Some(LinkRequest {
+            message: Some(link_request::Message::Hello(h)),
+        }) => h,
         _ => return Err(crate::LinkError::Refused("expected Hello".into())),
     };
     if !constant_time_eq(hello.token.as_bytes(), token.as_bytes()) {
@@ -102,7 +107,10 @@ async fn serve_connection(
             hello.protocol_version
         )));
     }
-    let welcome = plant::Welcome { protocol_version: PLANT_LINK_VERSION, galaxy_name: plant.galaxy_name() };
+    let welcome = plant::Welcome {
+        protocol_version: PLANT_LINK_VERSION,
+        galaxy_name: plant.galaxy_name(),
+    };
     send(&writer, link_message::Message::Welcome(welcome)).await?;
 
     let (connection, mut updates) = plant.connect(&hello.label);
@@ -121,8 +129,13 @@ async fn serve_connection(
                 more = updates.recv_batch(MAX_UPDATES_PER_FRAME, &mut batch) => more,
             };
             if !batch.is_empty() {
-                let msg = plant::Updates { updates: batch.drain(..).map(update_to_pb).collect() };
-                if send(&update_writer, link_message::Message::Updates(msg)).await.is_err() {
+                let msg = plant::Updates {
+                    updates: batch.drain(..).map(update_to_pb).collect(),
+                };
+                if send(&update_writer, link_message::Message::Updates(msg))
+                    .await
+                    .is_err()
+                {
                     break;
                 }
             }
@@ -170,13 +183,24 @@ async fn handle_request(
                 Ok(request) => connection.write(w.subscription_id, request),
                 Err(status) => status,
             };
-            let result = plant::WriteResult { request_id: w.request_id, status: Some(status.into()) };
+            let result = plant::WriteResult {
+                request_id: w.request_id,
+                status: Some(status.into()),
+            };
             send(writer, link_message::Message::WriteResult(result)).await?;
         }
         link_request::Message::Authenticate(a) => {
             let result = match connection.authenticate(&a.user_name, &a.password) {
-                Ok(user_id) => plant::AuthenticateResult { request_id: a.request_id, user_id, error: String::new() },
-                Err(e) => plant::AuthenticateResult { request_id: a.request_id, user_id: 0, error: e.to_string() },
+                Ok(user_id) => plant::AuthenticateResult {
+                    request_id: a.request_id,
+                    user_id,
+                    error: String::new(),
+                },
+                Err(e) => plant::AuthenticateResult {
+                    request_id: a.request_id,
+                    user_id: 0,
+                    error: e.to_string(),
+                },
             };
             send(writer, link_message::Message::AuthenticateResult(result)).await?;
         }
@@ -186,8 +210,17 @@ async fn handle_request(
 
 fn write_request(w: &plant::Write) -> Result<WriteRequest, mxgateway_mx::MxStatus> {
     use mxgateway_mx::{detail, MxStatus, StatusCategory, StatusSource};
-    let invalid = MxStatus::failure(StatusCategory::SoftwareError, StatusSource::RequestingLmx, detail::WRONG_DATA_TYPE);
-    let value = w.value.as_ref().ok_or(invalid)?.to_domain().map_err(|_| invalid)?;
+    let invalid = MxStatus::failure(
+        StatusCategory::SoftwareError,
+        StatusSource::RequestingLmx,
+        detail::WRONG_DATA_TYPE,
+    );
+    let value = w
+        .value
+        .as_ref()
+        .ok_or(invalid)?
+        .to_domain()
+        .map_err(|_| invalid)?;
     let timestamp = match &w.timestamp {
         Some(t) => Some(mxgateway_proto::timestamp_from_pb(t).map_err(|_| invalid)?),
         None => None,
@@ -211,8 +244,14 @@ fn update_to_pb(u: Update) -> plant::Update {
     }
 }
 
-async fn send(writer: &SharedWriter, message: link_message::Message) -> Result<(), crate::LinkError> {
+async fn send(
+    writer: &SharedWriter,
+    message: link_message::Message,
+) -> Result<(), crate::LinkError> {
     let mut w = writer.lock().await;
-    w.send(&LinkMessage { message: Some(message) }).await?;
+    w.send(&LinkMessage {
+        message: Some(message),
+    })
+    .await?;
     Ok(())
 }

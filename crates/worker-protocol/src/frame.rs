@@ -29,14 +29,18 @@ pub struct FrameReader<R> {
 
 impl<R: AsyncRead + Unpin> FrameReader<R> {
     pub fn new(inner: R) -> Self {
-        FrameReader { inner, buf: BytesMut::with_capacity(64 * 1024) }
+        FrameReader {
+            inner,
+            buf: BytesMut::with_capacity(64 * 1024),
+        }
     }
 
     /// The next message, or `None` at a clean end of stream.
     pub async fn read<M: Message + Default>(&mut self) -> Result<Option<M>, FrameError> {
         loop {
             if self.buf.len() >= 4 {
-                let len = u32::from_le_bytes([self.buf[0], self.buf[1], self.buf[2], self.buf[3]]) as usize;
+                let len = u32::from_le_bytes([self.buf[0], self.buf[1], self.buf[2], self.buf[3]])
+                    as usize;
                 if len > MAX_FRAME_BYTES {
                     return Err(FrameError::TooLarge(len));
                 }
@@ -51,7 +55,11 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
             }
             let n = self.inner.read_buf(&mut self.buf).await?;
             if n == 0 {
-                return if self.buf.is_empty() { Ok(None) } else { Err(FrameError::Truncated) };
+                return if self.buf.is_empty() {
+                    Ok(None)
+                } else {
+                    Err(FrameError::Truncated)
+                };
             }
         }
     }
@@ -65,7 +73,10 @@ pub struct FrameWriter<W> {
 
 impl<W: AsyncWrite + Unpin> FrameWriter<W> {
     pub fn new(inner: W) -> Self {
-        FrameWriter { inner, buf: Vec::with_capacity(64 * 1024) }
+        FrameWriter {
+            inner,
+            buf: Vec::with_capacity(64 * 1024),
+        }
     }
 
     /// Encodes and writes one message without flushing.
@@ -77,7 +88,9 @@ impl<W: AsyncWrite + Unpin> FrameWriter<W> {
         self.buf.clear();
         self.buf.reserve(4 + len);
         self.buf.extend_from_slice(&(len as u32).to_le_bytes());
-        message.encode(&mut self.buf).map_err(|e| std::io::Error::other(e.to_string()))?;
+        message
+            .encode(&mut self.buf)
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
         self.inner.write_all(&self.buf).await?;
         // Keep a large one-off frame from pinning memory forever.
         if self.buf.capacity() > 4 * 1024 * 1024 {
@@ -105,7 +118,11 @@ mod tests {
     use mxgateway_proto::worker::{gateway_to_worker, GatewayToWorker, Heartbeat};
 
     fn heartbeat(n: u64) -> GatewayToWorker {
-        GatewayToWorker { message: Some(gateway_to_worker::Message::Heartbeat(Heartbeat { sequence: n })) }
+        GatewayToWorker {
+            message: Some(gateway_to_worker::Message::Heartbeat(Heartbeat {
+                sequence: n,
+            })),
+        }
     }
 
     #[tokio::test]
@@ -130,7 +147,10 @@ mod tests {
     async fn oversized_length_is_rejected_without_allocating() {
         let bytes = (u32::MAX).to_le_bytes().to_vec();
         let mut r = FrameReader::new(&bytes[..]);
-        assert!(matches!(r.read::<GatewayToWorker>().await, Err(FrameError::TooLarge(_))));
+        assert!(matches!(
+            r.read::<GatewayToWorker>().await,
+            Err(FrameError::TooLarge(_))
+        ));
     }
 
     #[tokio::test]
@@ -138,7 +158,10 @@ mod tests {
         let mut bytes = 10u32.to_le_bytes().to_vec();
         bytes.extend_from_slice(&[1, 2, 3]);
         let mut r = FrameReader::new(&bytes[..]);
-        assert!(matches!(r.read::<GatewayToWorker>().await, Err(FrameError::Truncated)));
+        assert!(matches!(
+            r.read::<GatewayToWorker>().await,
+            Err(FrameError::Truncated)
+        ));
     }
 
     #[tokio::test]
@@ -146,6 +169,9 @@ mod tests {
         let mut bytes = 3u32.to_le_bytes().to_vec();
         bytes.extend_from_slice(&[0xff, 0xff, 0xff]);
         let mut r = FrameReader::new(&bytes[..]);
-        assert!(matches!(r.read::<GatewayToWorker>().await, Err(FrameError::Decode(_))));
+        assert!(matches!(
+            r.read::<GatewayToWorker>().await,
+            Err(FrameError::Decode(_))
+        ));
     }
 }

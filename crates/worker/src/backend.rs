@@ -22,10 +22,17 @@ pub trait Backend: Clone + Send + Sync + 'static {
         context: &str,
         supervisory: bool,
     ) -> impl Future<Output = Result<(), BackendError>> + Send;
-    fn unsubscribe(&self, subscription_id: u64) -> impl Future<Output = Result<(), BackendError>> + Send;
+    fn unsubscribe(
+        &self,
+        subscription_id: u64,
+    ) -> impl Future<Output = Result<(), BackendError>> + Send;
     /// Completes when the runtime has decided; the status becomes OnWriteComplete.
     fn write(&self, request: plant::Write) -> impl Future<Output = MxStatus> + Send;
-    fn authenticate(&self, user_name: &str, password: &str) -> impl Future<Output = Result<i32, String>> + Send;
+    fn authenticate(
+        &self,
+        user_name: &str,
+        password: &str,
+    ) -> impl Future<Output = Result<i32, String>> + Send;
 }
 
 /// The backend is gone; the worker cannot go on.
@@ -50,7 +57,13 @@ impl Backend for SimBackend {
         "sim"
     }
 
-    async fn subscribe(&self, subscription_id: u64, reference: &str, context: &str, supervisory: bool) -> Result<(), BackendError> {
+    async fn subscribe(
+        &self,
+        subscription_id: u64,
+        reference: &str,
+        context: &str,
+        supervisory: bool,
+    ) -> Result<(), BackendError> {
         self.client
             .subscribe(subscription_id, reference, context, supervisory)
             .await
@@ -58,7 +71,10 @@ impl Backend for SimBackend {
     }
 
     async fn unsubscribe(&self, subscription_id: u64) -> Result<(), BackendError> {
-        self.client.unsubscribe(subscription_id).await.map_err(|e| BackendError(e.to_string()))
+        self.client
+            .unsubscribe(subscription_id)
+            .await
+            .map_err(|e| BackendError(e.to_string()))
     }
 
     async fn write(&self, request: plant::Write) -> MxStatus {

@@ -1,12 +1,14 @@
 //! The worker's main loop: handshake, command dispatch, event batching and the
 //! heartbeat watchdog over the stdio pipe.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use mxgateway_plant_link::client::PlantClient;
 use mxgateway_proto::worker::{
-    gateway_to_worker, worker_to_gateway, CommandReply, EventBatch, GatewayToWorker, Heartbeat, Ready,
-    WorkerToGateway,
+    gateway_to_worker, worker_to_gateway, CommandReply, EventBatch, GatewayToWorker, Heartbeat,
+    Ready, WorkerToGateway,
 };
 use mxgateway_worker_protocol::{exit_code, FrameReader, FrameWriter, WORKER_PROTOCOL_VERSION};
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -17,8 +19,14 @@ use tracing::{error, info, warn};
 use crate::backend::SimBackend;
 use crate::semantics::{Handled, MxSession};
 
-/// Outbound frames waiting for the stdout writer.
-const OUTBOUND_FRAMES: usize = 256;
+/// Control frames (replies, heartbeats) waiting for the stdout writer. They
+/// overtake event frames, so a busy event stream never delays a reply or
+/// makes the worker look hung.
+const CONTROL_FRAMES: usize = 256;
+/// Event frames waiting for the stdout writer. Kept short on purpose: when the
+/// gateway reads slowly, the worker stops taking plant updates and the plant
+/// conflates them, instead of a deep backlog building up here.
+const EVENT_FRAMES: usize = 4;
 /// Inbound frames read ahead from stdin.
 const INBOUND_FRAMES: usize = 64;
 /// Write outcomes waiting to become OnWriteComplete.
@@ -38,7 +46,9 @@ where
 {
     let mut reader = FrameReader::new(input);
     let init = match reader.read::<GatewayToWorker>().await {
-        Ok(Some(GatewayToWorker { message: Some(gateway_to_worker::Message::Init(init)) })) => init,
+        Ok(Some(GatewayToWorker {
+            message: Some(gateway_to_worker::Message::Init(init)),
+        })) => init,
         Ok(_) => {
             error!("the first frame from the gateway was not Init");
             return exit_code::USAGE;
@@ -56,33 +66,49 @@ where
         );
         return exit_code::VERSION_MISMATCH;
     }
-    let (plant, mut updates) =
-        match PlantClient::connect(&init.plant_address, &init.plant_token, &init.session_id).await {
-            Ok(link) => link,
-            Err(e) => {
-                error!(error = %e, "cannot reach the plant");
-                return exit_code::BACKEND_FAILED;
-            }
-        };
+    let (plant, mut updates) = match PlantClient::connect(
+        &init.plant_address,
+        &init.plant_token,
+        &init.session_id,
+    )
+    .await
+    {
+        Ok(link) => link,
+        Err(e) => {
+            error!(error = %e, "cannot reach the plant");
+            return exit_code::BACKEND_FAILED;
+        }
+    };
     info!(session = %init.session_id, galaxy = plant.galaxy_name(), "worker ready");
 
-    let (out_tx, out_rx) = mpsc::channel::<WorkerToGateway>(OUTBOUND_FRAMES);
-    let writer = tokio::spawn(write_loop(FrameWriter::new(output), out_rx));
+    let (out_tx, out_rx) = mpsc::channel::<WorkerToGateway>(CONTROL_FRAMES);
+    let (events_tx, events_rx) = mpsc::channel::<WorkerToGateway>(EVENT_FRAMES);
+    let writer = tokio::spawn(write_loop(FrameWriter::new(output), out_rx, events_rx));
     let ready = Ready {
         protocol_version: WORKER_PROTOCOL_VERSION,
         worker_version: env!("CARGO_PKG_VERSION").to_string(),
         backend: "sim".to_string(),
         process_id: std::process::id(),
     };
-    if out_tx.send(message(worker_to_gateway::Message::Ready(ready))).await.is_err() {
+    if out_tx
+        .send(message(worker_to_gateway::Message::Ready(ready)))
+        .await
+        .is_err()
+    {
         return exit_code::FAILURE;
     }
 
     let (in_tx, mut inbound) = mpsc::channel::<GatewayToWorker>(INBOUND_FRAMES);
+    // The gateway's liveness is judged where its frames arrive, not where they
+    // are handled, so a busy main loop never mistakes a live gateway for a dead one.
+    let started = Instant::now();
+    let last_heard_ms = Arc::new(AtomicU64::new(0));
+    let heard = last_heard_ms.clone();
     tokio::spawn(async move {
         loop {
             match reader.read::<GatewayToWorker>().await {
                 Ok(Some(frame)) => {
+                    heard.store(started.elapsed().as_millis() as u64, Ordering::Relaxed);
                     if in_tx.send(frame).await.is_err() {
                         break;
                     }
@@ -103,15 +129,17 @@ where
         n => n as usize,
     };
     let grace = Duration::from_millis(u64::from(init.heartbeat_grace_ms));
-    let mut last_heard = Instant::now();
-    let mut watchdog = tokio::time::interval(if grace.is_zero() { Duration::from_secs(3600) } else { grace / 4 });
+    let mut watchdog = tokio::time::interval(if grace.is_zero() {
+        Duration::from_secs(3600)
+    } else {
+        grace / 4
+    });
     let mut events = Vec::with_capacity(max_batch);
 
     let code = loop {
         tokio::select! {
             frame = inbound.recv() => {
                 let Some(frame) = frame else { break exit_code::OK };
-                last_heard = Instant::now();
                 match frame.message {
                     Some(gateway_to_worker::Message::Heartbeat(hb)) => {
                         let echo = message(worker_to_gateway::Message::Heartbeat(Heartbeat { sequence: hb.sequence }));
@@ -154,16 +182,17 @@ where
                         Err(_) => break,
                     }
                 }
-                if !send_events(&out_tx, &mut events, max_batch).await { break exit_code::OK }
+                if !send_events(&events_tx, &mut events, max_batch).await { break exit_code::OK }
             }
             done = write_done.recv() => {
                 if let Some(done) = done {
                     events.push(session.on_write_done(done));
-                    if !send_events(&out_tx, &mut events, max_batch).await { break exit_code::OK }
+                    if !send_events(&events_tx, &mut events, max_batch).await { break exit_code::OK }
                 }
             }
             _ = watchdog.tick() => {
-                if !grace.is_zero() && last_heard.elapsed() > grace {
+                let silent = started.elapsed().saturating_sub(Duration::from_millis(last_heard_ms.load(Ordering::Relaxed)));
+                if !grace.is_zero() && silent > grace {
                     error!(grace_ms = grace.as_millis() as u64, "the gateway went silent; exiting");
                     break exit_code::GATEWAY_SILENT;
                 }
@@ -171,6 +200,7 @@ where
         }
     };
     drop(out_tx);
+    drop(events_tx);
     let _ = tokio::time::timeout(Duration::from_secs(2), writer).await;
     code
 }
@@ -181,22 +211,43 @@ async fn send_events(
     max_batch: usize,
 ) -> bool {
     while !events.is_empty() {
-        let rest = if events.len() > max_batch { events.split_off(max_batch) } else { Vec::new() };
-        let batch = EventBatch { events: std::mem::replace(events, rest) };
-        if out.send(message(worker_to_gateway::Message::Events(batch))).await.is_err() {
+        let rest = if events.len() > max_batch {
+            events.split_off(max_batch)
+        } else {
+            Vec::new()
+        };
+        let batch = EventBatch {
+            events: std::mem::replace(events, rest),
+        };
+        if out
+            .send(message(worker_to_gateway::Message::Events(batch)))
+            .await
+            .is_err()
+        {
             return false;
         }
     }
     true
 }
 
-async fn write_loop<W: AsyncWrite + Unpin>(mut writer: FrameWriter<W>, mut rx: mpsc::Receiver<WorkerToGateway>) {
-    while let Some(frame) = rx.recv().await {
+async fn write_loop<W: AsyncWrite + Unpin>(
+    mut writer: FrameWriter<W>,
+    mut control: mpsc::Receiver<WorkerToGateway>,
+    mut events: mpsc::Receiver<WorkerToGateway>,
+) {
+    let (mut control_open, mut events_open) = (true, true);
+    while control_open || events_open {
+        let frame = tokio::select! {
+            biased;
+            frame = control.recv(), if control_open => frame.or_else(|| { control_open = false; None }),
+            frame = events.recv(), if events_open => frame.or_else(|| { events_open = false; None }),
+        };
+        let Some(frame) = frame else { continue };
         if writer.write(&frame).await.is_err() {
             return;
         }
-        // Coalesce whatever is queued into one flush.
-        while let Ok(more) = rx.try_recv() {
+        // Coalesce whatever is queued into one flush, control frames first.
+        while let Ok(more) = control.try_recv().or_else(|_| events.try_recv()) {
             if writer.write(&more).await.is_err() {
                 return;
             }

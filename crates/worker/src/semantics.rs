@@ -24,8 +24,8 @@ use std::pin::Pin;
 
 use mxgateway_mx::{hresult, quality, DataType, MxStatus};
 use mxgateway_proto::v1::{
-    mx_command::Command, mx_command_reply, mx_event, MxCommand, MxCommandReply, MxEvent, MxValue, OnDataChange,
-    OnWriteComplete, ProtocolStatus,
+    mx_command::Command, mx_command_reply, mx_event, MxCommand, MxCommandReply, MxEvent, MxValue,
+    OnDataChange, OnWriteComplete, ProtocolStatus,
 };
 use mxgateway_proto::{data_type_from_pb, plant};
 use tokio::sync::mpsc;
@@ -97,7 +97,12 @@ pub fn invalid_request(message: impl Into<String>) -> MxCommandReply {
 }
 
 fn ok(result: Option<mx_command_reply::Result>) -> MxCommandReply {
-    MxCommandReply { protocol_status: ProtocolStatus::Ok as i32, hresult: hresult::S_OK, result, ..Default::default() }
+    MxCommandReply {
+        protocol_status: ProtocolStatus::Ok as i32,
+        hresult: hresult::S_OK,
+        result,
+        ..Default::default()
+    }
 }
 
 fn backend_failure(e: BackendError) -> MxCommandReply {
@@ -135,7 +140,10 @@ impl<B: Backend> MxSession<B> {
         if self.servers.contains_key(&server_handle) {
             Ok(())
         } else {
-            Err(hresult_failure(hresult::E_INVALIDARG, format!("unknown server handle {server_handle}")))
+            Err(hresult_failure(
+                hresult::E_INVALIDARG,
+                format!("unknown server handle {server_handle}"),
+            ))
         }
     }
 
@@ -164,17 +172,37 @@ impl<B: Backend> MxSession<B> {
             }
             Command::Unregister(c) => self.unregister(c.server_handle).await,
             Command::AddItem(c) => self.add_item(c.server_handle, c.item_definition, String::new()),
-            Command::AddItem2(c) => self.add_item(c.server_handle, c.item_definition, c.item_context),
+            Command::AddItem2(c) => {
+                self.add_item(c.server_handle, c.item_definition, c.item_context)
+            }
             Command::RemoveItem(c) => self.remove_item(c.server_handle, c.item_handle).await,
             Command::Advise(c) => self.advise(c.server_handle, c.item_handle, false).await,
-            Command::AdviseSupervisory(c) => self.advise(c.server_handle, c.item_handle, true).await,
+            Command::AdviseSupervisory(c) => {
+                self.advise(c.server_handle, c.item_handle, true).await
+            }
             Command::Unadvise(c) => self.unadvise(c.server_handle, c.item_handle).await,
-            Command::Write(c) => self.write(c.server_handle, c.item_handle, c.value, None, c.user_id, 0, false),
+            Command::Write(c) => self.write(
+                c.server_handle,
+                c.item_handle,
+                c.value,
+                None,
+                c.user_id,
+                0,
+                false,
+            ),
             Command::Write2(c) => {
                 if c.timestamp.is_none() {
                     return Handled::Now(invalid_request("Write2 needs a timestamp"));
                 }
-                self.write(c.server_handle, c.item_handle, c.value, c.timestamp, c.user_id, 0, false)
+                self.write(
+                    c.server_handle,
+                    c.item_handle,
+                    c.value,
+                    c.timestamp,
+                    c.user_id,
+                    0,
+                    false,
+                )
             }
             Command::WriteSecured(c) => self.write(
                 c.server_handle,
@@ -207,7 +235,10 @@ impl<B: Backend> MxSession<B> {
                 return Handled::Later(Box::pin(async move {
                     match backend.authenticate(&c.user_name, &c.password).await {
                         Ok(user_id) => ok(Some(mx_command_reply::Result::UserId(user_id))),
-                        Err(why) => hresult_failure(hresult::E_INVALIDARG, format!("AuthenticateUser failed: {why}")),
+                        Err(why) => hresult_failure(
+                            hresult::E_INVALIDARG,
+                            format!("AuthenticateUser failed: {why}"),
+                        ),
                     }
                 }));
             }
@@ -217,8 +248,12 @@ impl<B: Backend> MxSession<B> {
 
     async fn unregister(&mut self, server_handle: i32) -> Result<MxCommandReply, MxCommandReply> {
         self.check_server(server_handle)?;
-        let handles: Vec<i32> =
-            self.items.iter().filter(|(_, i)| i.server_handle == server_handle).map(|(h, _)| *h).collect();
+        let handles: Vec<i32> = self
+            .items
+            .iter()
+            .filter(|(_, i)| i.server_handle == server_handle)
+            .map(|(h, _)| *h)
+            .collect();
         for handle in handles {
             self.remove_item(server_handle, handle).await?;
         }
@@ -226,10 +261,18 @@ impl<B: Backend> MxSession<B> {
         Ok(ok(None))
     }
 
-    fn add_item(&mut self, server_handle: i32, definition: String, context: String) -> Result<MxCommandReply, MxCommandReply> {
+    fn add_item(
+        &mut self,
+        server_handle: i32,
+        definition: String,
+        context: String,
+    ) -> Result<MxCommandReply, MxCommandReply> {
         self.check_server(server_handle)?;
         if definition.trim().is_empty() {
-            return Err(hresult_failure(hresult::E_INVALIDARG, "the item definition is empty"));
+            return Err(hresult_failure(
+                hresult::E_INVALIDARG,
+                "the item definition is empty",
+            ));
         }
         let handle = match self.free_items.pop_first() {
             Some(h) => h,
@@ -241,12 +284,23 @@ impl<B: Backend> MxSession<B> {
         };
         self.items.insert(
             handle,
-            Item { server_handle, definition, context, advise: None, resolved: false, data_type: DataType::NoData },
+            Item {
+                server_handle,
+                definition,
+                context,
+                advise: None,
+                resolved: false,
+                data_type: DataType::NoData,
+            },
         );
         Ok(ok(Some(mx_command_reply::Result::ItemHandle(handle))))
     }
 
-    async fn remove_item(&mut self, server_handle: i32, item_handle: i32) -> Result<MxCommandReply, MxCommandReply> {
+    async fn remove_item(
+        &mut self,
+        server_handle: i32,
+        item_handle: i32,
+    ) -> Result<MxCommandReply, MxCommandReply> {
         self.item(server_handle, item_handle)?;
         self.stop_advise(item_handle).await?;
         self.items.remove(&item_handle);
@@ -254,7 +308,12 @@ impl<B: Backend> MxSession<B> {
         Ok(ok(None))
     }
 
-    async fn advise(&mut self, server_handle: i32, item_handle: i32, supervisory: bool) -> Result<MxCommandReply, MxCommandReply> {
+    async fn advise(
+        &mut self,
+        server_handle: i32,
+        item_handle: i32,
+        supervisory: bool,
+    ) -> Result<MxCommandReply, MxCommandReply> {
         let item = self.item(server_handle, item_handle)?;
         if item.advise.is_some() {
             return Ok(ok(None));
@@ -268,7 +327,11 @@ impl<B: Backend> MxSession<B> {
             item.advise = Some(Advise { subscription_id });
             item.resolved = false;
         }
-        if let Err(e) = self.backend.subscribe(subscription_id, &definition, &context, supervisory).await {
+        if let Err(e) = self
+            .backend
+            .subscribe(subscription_id, &definition, &context, supervisory)
+            .await
+        {
             self.subscriptions.remove(&subscription_id);
             if let Some(item) = self.items.get_mut(&item_handle) {
                 item.advise = None;
@@ -278,18 +341,29 @@ impl<B: Backend> MxSession<B> {
         Ok(ok(None))
     }
 
-    async fn unadvise(&mut self, server_handle: i32, item_handle: i32) -> Result<MxCommandReply, MxCommandReply> {
+    async fn unadvise(
+        &mut self,
+        server_handle: i32,
+        item_handle: i32,
+    ) -> Result<MxCommandReply, MxCommandReply> {
         self.item(server_handle, item_handle)?;
         self.stop_advise(item_handle).await?;
         Ok(ok(None))
     }
 
     async fn stop_advise(&mut self, item_handle: i32) -> Result<(), MxCommandReply> {
-        let Some(item) = self.items.get_mut(&item_handle) else { return Ok(()) };
-        let Some(advise) = item.advise.take() else { return Ok(()) };
+        let Some(item) = self.items.get_mut(&item_handle) else {
+            return Ok(());
+        };
+        let Some(advise) = item.advise.take() else {
+            return Ok(());
+        };
         item.resolved = false;
         self.subscriptions.remove(&advise.subscription_id);
-        self.backend.unsubscribe(advise.subscription_id).await.map_err(backend_failure)
+        self.backend
+            .unsubscribe(advise.subscription_id)
+            .await
+            .map_err(backend_failure)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -336,7 +410,13 @@ impl<B: Backend> MxSession<B> {
         let done = self.write_done.clone();
         tokio::spawn(async move {
             let status = backend.write(request).await;
-            let _ = done.send(WriteDone { server_handle, item_handle, status }).await;
+            let _ = done
+                .send(WriteDone {
+                    server_handle,
+                    item_handle,
+                    status,
+                })
+                .await;
         });
         Ok(ok(None))
     }
@@ -345,18 +425,30 @@ impl<B: Backend> MxSession<B> {
     /// subscriptions that ended meanwhile.
     pub fn on_updates(&mut self, updates: Vec<plant::Update>, events: &mut Vec<MxEvent>) {
         for update in updates {
-            let Some(&item_handle) = self.subscriptions.get(&update.subscription_id) else { continue };
-            let Some(item) = self.items.get_mut(&item_handle) else { continue };
+            let Some(&item_handle) = self.subscriptions.get(&update.subscription_id) else {
+                continue;
+            };
+            let Some(item) = self.items.get_mut(&item_handle) else {
+                continue;
+            };
             let status = update.status.unwrap_or_default();
             let success = status.success != 0;
-            let data_type = update.value.as_ref().map(|v| data_type_from_pb(v.data_type)).unwrap_or_default();
+            let data_type = update
+                .value
+                .as_ref()
+                .map(|v| data_type_from_pb(v.data_type))
+                .unwrap_or_default();
             if success {
                 item.resolved = true;
                 item.data_type = data_type;
             }
             let server_handle = item.server_handle;
             // A failed status never arrives with Good quality.
-            let quality = if success || !quality::is_good(update.quality) { update.quality } else { quality::BAD };
+            let quality = if success || !quality::is_good(update.quality) {
+                update.quality
+            } else {
+                quality::BAD
+            };
             let sequence = self.next_sequence();
             events.push(MxEvent {
                 worker_sequence: sequence,
@@ -380,7 +472,9 @@ impl<B: Backend> MxSession<B> {
             server_handle: done.server_handle,
             item_handle: done.item_handle,
             conflated: 0,
-            kind: Some(mx_event::Kind::WriteComplete(OnWriteComplete { statuses: vec![done.status.into()] })),
+            kind: Some(mx_event::Kind::WriteComplete(OnWriteComplete {
+                statuses: vec![done.status.into()],
+            })),
         }
     }
 }
