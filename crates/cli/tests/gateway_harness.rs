@@ -44,8 +44,19 @@ pub struct RunningGateway {
 impl RunningGateway {
     /// Starts `mxgateway` with `args` and `envs`; waits for it to listen.
     pub fn start(args: &[&str], envs: &[(&str, &Path)], remove_env: &[&str]) -> RunningGateway {
+        Self::start_in(args, Path::new("."), envs, remove_env)
+    }
+
+    /// Like [`RunningGateway::start`], from the working directory `cwd`.
+    pub fn start_in(
+        args: &[&str],
+        cwd: &Path,
+        envs: &[(&str, &Path)],
+        remove_env: &[&str],
+    ) -> RunningGateway {
         let mut command = Command::new(gateway_binary());
         command
+            .current_dir(cwd)
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
