@@ -414,3 +414,34 @@ async fn sessions_outlive_connections_and_close_ends_them() {
         .unwrap_err();
     assert_eq!(err.code(), Code::NotFound);
 }
+
+#[tokio::test]
+async fn an_object_taken_off_scan_turns_its_items_bad_and_back() {
+    let gw = TestGateway::start().await;
+    let mut c = gw.admin().await;
+    let s = open(&mut c).await;
+    let h = register(&mut c, &s).await;
+    let item = add_item(&mut c, &s, h, "TestChildObject.TestInt").await;
+    let mut events = Events::open(&mut c, &s).await;
+    advise(&mut c, &s, h, item).await;
+    events.find(WAIT, |e| is_data_change(e, item)).await;
+
+    gw.gateway
+        .plant()
+        .set_scan_state("TestChildObject", false)
+        .unwrap();
+    events
+        .find(WAIT, |e| {
+            is_data_change(e, item) && data_change(e).quality == quality::BAD_OUT_OF_SERVICE
+        })
+        .await;
+    gw.gateway
+        .plant()
+        .set_scan_state("TestChildObject", true)
+        .unwrap();
+    events
+        .find(WAIT, |e| {
+            is_data_change(e, item) && data_change(e).quality == quality::GOOD
+        })
+        .await;
+}

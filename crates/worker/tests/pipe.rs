@@ -1,0 +1,239 @@
+//! The worker pipe protocol at its boundary: the worker's `run` over in-memory
+//! pipes, against a real plant link server on loopback.
+
+use std::time::Duration;
+
+use mxgateway_mx::{hresult, quality};
+use mxgateway_plant_link::server::PlantLinkServer;
+use mxgateway_proto::v1::{
+    mx_command::Command, mx_command_reply, mx_event, AddItemCommand, ItemCommand, MxCommand,
+    MxCommandReply, RegisterCommand,
+};
+use mxgateway_proto::worker::{
+    gateway_to_worker, worker_to_gateway, CommandRequest, GatewayToWorker, Heartbeat, Init,
+    WorkerToGateway,
+};
+use mxgateway_sim::Plant;
+use mxgateway_worker_protocol::{exit_code, FrameReader, FrameWriter, WORKER_PROTOCOL_VERSION};
+use tokio::io::{DuplexStream, ReadHalf, WriteHalf};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+struct Harness {
+    to_worker: FrameWriter<WriteHalf<DuplexStream>>,
+    from_worker: FrameReader<ReadHalf<DuplexStream>>,
+    worker: tokio::task::JoinHandle<i32>,
+    _cancel: tokio_util::sync::DropGuard,
+}
+
+async fn start(init: impl FnOnce(&mut Init)) -> Harness {
+    let cancel = CancellationToken::new();
+    let tracker = TaskTracker::new();
+    let plant = Plant::demo();
+    let link = PlantLinkServer::start(plant, "token-1".into(), cancel.clone(), &tracker)
+        .await
+        .unwrap();
+    let (gateway_side, worker_side) = tokio::io::duplex(1 << 16);
+    let (worker_in, worker_out) = tokio::io::split(worker_side);
+    let worker = tokio::spawn(mxgateway_worker::run(worker_in, worker_out));
+    let (from_worker, to_worker) = tokio::io::split(gateway_side);
+    let mut h = Harness {
+        to_worker: FrameWriter::new(to_worker),
+        from_worker: FrameReader::new(from_worker),
+        worker,
+        _cancel: cancel.drop_guard(),
+    };
+    let mut message = Init {
+        protocol_version: WORKER_PROTOCOL_VERSION,
+        session_id: "s-test".into(),
+        heartbeat_interval_ms: 100,
+        heartbeat_grace_ms: 0,
+        plant_address: link.addr().to_string(),
+        plant_token: link.token().to_string(),
+        max_events_per_batch: 100,
+    };
+    init(&mut message);
+    h.send(gateway_to_worker::Message::Init(message)).await;
+    h
+}
+
+impl Harness {
+    async fn send(&mut self, m: gateway_to_worker::Message) {
+        self.to_worker
+            .send(&GatewayToWorker { message: Some(m) })
+            .await
+            .unwrap();
+    }
+
+    async fn recv(&mut self) -> Option<worker_to_gateway::Message> {
+        tokio::time::timeout(WAIT, self.from_worker.read::<WorkerToGateway>())
+            .await
+            .expect("a frame in time")
+            .unwrap()
+            .and_then(|f| f.message)
+    }
+
+    async fn command(&mut self, id: u64, command: Command) -> MxCommandReply {
+        let request = CommandRequest {
+            correlation_id: id,
+            command: Some(MxCommand {
+                command: Some(command),
+            }),
+        };
+        self.send(gateway_to_worker::Message::Command(request))
+            .await;
+        loop {
+            if let Some(worker_to_gateway::Message::Reply(r)) = self.recv().await {
+                assert_eq!(r.correlation_id, id);
+                return r.reply.unwrap();
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn handshake_commands_events_and_heartbeats() {
+    let mut h = start(|_| {}).await;
+    match h.recv().await {
+        Some(worker_to_gateway::Message::Ready(r)) => {
+            assert_eq!(r.protocol_version, WORKER_PROTOCOL_VERSION);
+            assert_eq!(r.backend, "sim");
+        }
+        other => panic!("expected Ready, got {other:?}"),
+    }
+    h.send(gateway_to_worker::Message::Heartbeat(Heartbeat {
+        sequence: 7,
+    }))
+    .await;
+    assert!(matches!(
+        h.recv().await,
+        Some(worker_to_gateway::Message::Heartbeat(Heartbeat {
+            sequence: 7
+        }))
+    ));
+
+    let reply = h
+        .command(
+            1,
+            Command::Register(RegisterCommand {
+                client_name: "t".into(),
+            }),
+        )
+        .await;
+    let Some(mx_command_reply::Result::ServerHandle(server)) = reply.result else {
+        panic!("{reply:?}")
+    };
+    let add = |def: &str| {
+        Command::AddItem(AddItemCommand {
+            server_handle: server,
+            item_definition: def.into(),
+        })
+    };
+    let reply = h.command(2, add("TestChildObject.TestInt")).await;
+    let Some(mx_command_reply::Result::ItemHandle(item)) = reply.result else {
+        panic!("{reply:?}")
+    };
+    assert_eq!(item, 1);
+    let reply = h.command(3, add("   ")).await;
+    assert_eq!(
+        reply.hresult,
+        hresult::E_INVALIDARG,
+        "an empty definition is refused"
+    );
+
+    let reply = h
+        .command(
+            4,
+            Command::Advise(ItemCommand {
+                server_handle: server,
+                item_handle: item,
+            }),
+        )
+        .await;
+    assert_eq!(reply.hresult, 0);
+    let event = loop {
+        if let Some(worker_to_gateway::Message::Events(batch)) = h.recv().await {
+            break batch.events.into_iter().next().unwrap();
+        }
+    };
+    assert_eq!(event.worker_sequence, 1);
+    assert_eq!(event.item_handle, item);
+    match event.kind {
+        Some(mx_event::Kind::DataChange(d)) => assert_eq!(d.quality, quality::GOOD),
+        other => panic!("{other:?}"),
+    }
+
+    // Handles are reused after RemoveItem, smallest first.
+    let reply = h
+        .command(
+            5,
+            Command::RemoveItem(ItemCommand {
+                server_handle: server,
+                item_handle: item,
+            }),
+        )
+        .await;
+    assert_eq!(reply.hresult, 0);
+    let reply = h.command(6, add("TestChildObject.TestInt")).await;
+    assert_eq!(
+        reply.result,
+        Some(mx_command_reply::Result::ItemHandle(item))
+    );
+
+    // A command with no arm is an invalid request, not a crash.
+    let request = CommandRequest {
+        correlation_id: 8,
+        command: Some(MxCommand { command: None }),
+    };
+    h.send(gateway_to_worker::Message::Command(request)).await;
+    loop {
+        if let Some(worker_to_gateway::Message::Reply(r)) = h.recv().await {
+            assert_eq!(
+                r.reply.unwrap().protocol_status,
+                mxgateway_proto::v1::ProtocolStatus::InvalidRequest as i32
+            );
+            break;
+        }
+    }
+
+    h.send(gateway_to_worker::Message::Shutdown(Default::default()))
+        .await;
+    assert_eq!(
+        tokio::time::timeout(WAIT, h.worker).await.unwrap().unwrap(),
+        exit_code::OK
+    );
+}
+
+#[tokio::test]
+async fn a_version_mismatch_stops_the_worker() {
+    let h = start(|init| init.protocol_version = WORKER_PROTOCOL_VERSION + 1).await;
+    assert_eq!(
+        tokio::time::timeout(WAIT, h.worker).await.unwrap().unwrap(),
+        exit_code::VERSION_MISMATCH
+    );
+}
+
+#[tokio::test]
+async fn a_bad_plant_token_is_a_backend_failure() {
+    let h = start(|init| init.plant_token = "wrong".into()).await;
+    assert_eq!(
+        tokio::time::timeout(WAIT, h.worker).await.unwrap().unwrap(),
+        exit_code::BACKEND_FAILED
+    );
+}
+
+#[tokio::test]
+async fn a_silent_gateway_makes_the_worker_exit() {
+    let mut h = start(|init| init.heartbeat_grace_ms = 300).await;
+    assert!(matches!(
+        h.recv().await,
+        Some(worker_to_gateway::Message::Ready(_))
+    ));
+    // No heartbeats from here on.
+    assert_eq!(
+        tokio::time::timeout(WAIT, h.worker).await.unwrap().unwrap(),
+        exit_code::GATEWAY_SILENT
+    );
+}
