@@ -42,6 +42,8 @@ pub enum StartError {
     },
     #[error("TLS setup failed: {0}")]
     Tls(String),
+    #[error("server reflection setup failed: {0}")]
+    Reflection(String),
 }
 
 /// A running gateway.
@@ -150,6 +152,16 @@ impl Gateway {
         let svc = MxAccessGatewayServer::new(service)
             .max_decoding_message_size(max)
             .max_encoding_message_size(max);
+        // Standard gRPC health checking and server reflection, so any gRPC
+        // tooling (grpcurl, grpc_health_probe, load balancers) can see the service.
+        let (health_reporter, health) = tonic_health::server::health_reporter();
+        health_reporter
+            .set_serving::<MxAccessGatewayServer<GatewayService>>()
+            .await;
+        let reflection = tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(mxgateway_proto::FILE_DESCRIPTOR_SET)
+            .build_v1()
+            .map_err(|e| StartError::Reflection(e.to_string()))?;
         let mut builder = Server::builder().tcp_nodelay(true);
         let is_tls = tls.is_some();
         if let Some(tls) = tls {
@@ -158,10 +170,16 @@ impl Gateway {
                 .map_err(|e| StartError::Tls(e.to_string()))?;
         }
         let shutdown = cancel.clone();
-        let server = tokio::spawn(builder.add_service(svc).serve_with_incoming_shutdown(
-            TcpListenerStream::new(listener),
-            shutdown.cancelled_owned(),
-        ));
+        let server = tokio::spawn(
+            builder
+                .add_service(health)
+                .add_service(reflection)
+                .add_service(svc)
+                .serve_with_incoming_shutdown(
+                    TcpListenerStream::new(listener),
+                    shutdown.cancelled_owned(),
+                ),
+        );
         info!(%addr, tls = is_tls, galaxy = %plant.galaxy_name(), "gateway listening");
         Ok(Gateway {
             addr,

@@ -445,3 +445,26 @@ async fn an_object_taken_off_scan_turns_its_items_bad_and_back() {
         })
         .await;
 }
+
+#[tokio::test]
+async fn health_checking_reports_serving_without_a_key() {
+    let gw = TestGateway::start().await;
+    let channel =
+        tonic::transport::Channel::from_shared(format!("http://{}", gw.gateway.local_addr()))
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+    let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
+    let reply = health
+        .check(tonic_health::pb::HealthCheckRequest {
+            service: "mxgateway.v1.MxAccessGateway".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        reply.status,
+        tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+    );
+}

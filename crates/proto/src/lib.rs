@@ -33,6 +33,10 @@ pub mod generated {
     }
 }
 
+/// The encoded `FileDescriptorSet` of every contract, for gRPC server reflection.
+pub const FILE_DESCRIPTOR_SET: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/mxgateway_descriptor.bin"));
+
 pub use convert::{data_type_from_pb, data_type_to_pb, timestamp_from_pb, timestamp_to_pb};
 /// `mxgateway.plant.v1`: frames on the plant link.
 pub use generated::mxgateway::plant::v1 as plant;
