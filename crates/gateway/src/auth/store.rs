@@ -215,6 +215,22 @@ pub struct KeyStore {
     current: RwLock<Arc<Snapshot>>,
     /// Serialises mutations (read file, modify, write file, publish).
     write_lock: Mutex<()>,
+    /// When `keys.json` was last looked at, and its modification time then.
+    file_check: Mutex<FileCheck>,
+}
+
+/// How often `verify` looks at `keys.json` for changes made by another
+/// process (`mxgateway keys create|revoke` while the gateway runs), so a new
+/// key works and a revoked key stops working within about this long.
+pub const KEYS_FILE_RECHECK: std::time::Duration = std::time::Duration::from_secs(1);
+
+struct FileCheck {
+    checked_at: std::time::Instant,
+    modified: Option<std::time::SystemTime>,
+}
+
+fn modified(path: &Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
 }
 
 impl fmt::Debug for KeyStore {
@@ -238,10 +254,44 @@ impl KeyStore {
         warn_if_too_open(&keys_path);
         Ok(KeyStore {
             state_dir: state_dir.to_owned(),
-            keys_path,
             current: RwLock::new(Arc::new(snapshot)),
             write_lock: Mutex::new(()),
+            file_check: Mutex::new(FileCheck {
+                checked_at: std::time::Instant::now(),
+                modified: modified(&keys_path),
+            }),
+            keys_path,
         })
+    }
+
+    /// Reloads the snapshot when `keys.json` changed on disk since the last
+    /// look (at most every [`KEYS_FILE_RECHECK`]). A file that cannot be read
+    /// keeps the current snapshot: a half-written or broken file must never
+    /// lock everyone out or let a revoked key back in.
+    fn refresh_if_changed(&self) {
+        {
+            let mut check = self.file_check.lock().unwrap_or_else(|p| p.into_inner());
+            if check.checked_at.elapsed() < KEYS_FILE_RECHECK {
+                return;
+            }
+            check.checked_at = std::time::Instant::now();
+            let now = modified(&self.keys_path);
+            if now == check.modified {
+                return;
+            }
+            check.modified = now;
+        }
+        let _guard = self.lock_writes();
+        match read_keys_file(&self.keys_path)
+            .and_then(|keys| Snapshot::build(keys, &self.keys_path))
+        {
+            Ok(snapshot) => {
+                *self.current.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(snapshot)
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "keys file changed but could not be reloaded; keeping the keys in memory")
+            }
+        }
     }
 
     /// The state directory this store lives in.
@@ -325,6 +375,7 @@ impl KeyStore {
     /// real secret learns (in logs; clients always get "invalid API key") that a key is revoked.
     pub fn verify(&self, presented: &str) -> Result<Principal, AuthError> {
         let (id, secret) = split_key(presented.trim()).ok_or(AuthError::MalformedKey)?;
+        self.refresh_if_changed();
         let snapshot = self.snapshot();
         let Some(entry) = snapshot.get(id) else {
             // Spend the same hashing work as a known id, so timing does not reveal which ids
@@ -978,5 +1029,29 @@ mod tests {
             t.join().expect("thread");
         }
         assert_eq!(store.list().len(), 11);
+    }
+}
+
+#[cfg(test)]
+mod refresh_tests {
+    use super::*;
+    use crate::auth::Scope;
+
+    #[test]
+    fn keys_created_or_revoked_by_another_process_take_effect_while_running() {
+        let dir = tempfile::tempdir().unwrap();
+        let running = KeyStore::open(dir.path()).unwrap();
+        let cli = KeyStore::open(dir.path()).unwrap();
+        let created = cli.create("late", &[Scope::MxRead]).unwrap();
+        // Within one recheck interval the running store may not have looked yet;
+        // after it, the new key must verify.
+        std::thread::sleep(KEYS_FILE_RECHECK + std::time::Duration::from_millis(50));
+        assert!(running.verify(created.key.expose()).is_ok());
+        cli.revoke(&created.record.id).unwrap();
+        std::thread::sleep(KEYS_FILE_RECHECK + std::time::Duration::from_millis(50));
+        assert!(
+            running.verify(created.key.expose()).is_err(),
+            "a revoked key stops working"
+        );
     }
 }

@@ -1,0 +1,87 @@
+"""Async Python client of the MXAccess Gateway.
+
+Layout: the public names below are re-exported from private modules
+(``_client``, ``_session``, ``_errors``, ``_values``, ...); the generated
+protobuf bindings live in :mod:`mxgateway.generated` and, under short names,
+in :mod:`mxgateway.pb`. ``tests/test_exports.py`` locks this list.
+
+Typical use::
+
+    async with await GatewayClient.connect(endpoint="gw:5001", api_key=key) as client:
+        session = await client.open_session(client_session_name="python-client")
+        try:
+            server = await session.register("python-client")
+            item = await session.add_item(server, "TestChildObject.TestInt")
+            await session.advise(server, item)
+        finally:
+            await session.close()
+"""
+
+from __future__ import annotations
+
+from . import pb
+from ._check import category_name, source_name, status_is_failure
+from ._client import GatewayClient
+from ._errors import (
+    ERROR_KIND_METADATA,
+    MxAccessError,
+    MxGatewayAuthenticationError,
+    MxGatewayAuthorizationError,
+    MxGatewayCommandError,
+    MxGatewayConfigError,
+    MxGatewayError,
+    MxGatewayInternalError,
+    MxGatewayInvalidArgumentError,
+    MxGatewayResourceExhaustedError,
+    MxGatewaySessionError,
+    MxGatewayShuttingDownError,
+    MxGatewayTimeoutError,
+    MxGatewayTransportError,
+    MxGatewayWorkerError,
+)
+from ._options import DEFAULT_TIMEOUT, ClientOptions
+from ._session import EventStream, Session
+from ._streams import RpcStream
+from ._transport import auth_metadata
+from ._values import VALUE_TYPES, MxValueInput, MxValueOutput, from_mx_value, to_mx_value
+
+__version__ = "0.1.0"
+
+#: The wire protocol this client speaks.
+PROTOCOL = "mxgateway.v1"
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "ERROR_KIND_METADATA",
+    "PROTOCOL",
+    "VALUE_TYPES",
+    "ClientOptions",
+    "EventStream",
+    "GatewayClient",
+    "MxAccessError",
+    "MxGatewayAuthenticationError",
+    "MxGatewayAuthorizationError",
+    "MxGatewayCommandError",
+    "MxGatewayConfigError",
+    "MxGatewayError",
+    "MxGatewayInternalError",
+    "MxGatewayInvalidArgumentError",
+    "MxGatewayResourceExhaustedError",
+    "MxGatewaySessionError",
+    "MxGatewayShuttingDownError",
+    "MxGatewayTimeoutError",
+    "MxGatewayTransportError",
+    "MxGatewayWorkerError",
+    "MxValueInput",
+    "MxValueOutput",
+    "RpcStream",
+    "Session",
+    "__version__",
+    "auth_metadata",
+    "category_name",
+    "from_mx_value",
+    "pb",
+    "source_name",
+    "status_is_failure",
+    "to_mx_value",
+]

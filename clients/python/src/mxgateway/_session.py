@@ -1,0 +1,341 @@
+"""``Session``: typed MXAccess commands on one gateway session, and its events.
+
+The typed helpers are *checked*: an MXAccess failure (a non-zero HRESULT or a
+failed status) raises :class:`MxAccessError` carrying the raw reply.
+:meth:`Session.invoke_raw` is the unchecked path: it raises only for gateway
+failures and leaves MXAccess failures inside the reply.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from datetime import datetime
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+import grpc
+from google.protobuf import timestamp_pb2
+
+from ._check import check_reply
+from ._errors import MxGatewayCommandError, MxGatewaySessionError
+from ._streams import RpcStream
+from ._values import MxValueInput, timestamp_from_datetime, to_mx_value
+from .generated.mxgateway.v1 import commands_pb2, gateway_pb2
+
+if TYPE_CHECKING:
+    from ._client import GatewayClient
+
+__all__ = ["EventStream", "Session", "TimestampInput"]
+
+#: A source timestamp: an aware ``datetime`` or a protobuf ``Timestamp`` (nanoseconds).
+TimestampInput = datetime | timestamp_pb2.Timestamp
+
+
+def _timestamp(value: TimestampInput) -> timestamp_pb2.Timestamp:
+    if isinstance(value, timestamp_pb2.Timestamp):
+        return value
+    return timestamp_from_datetime(value)
+
+
+def _item(server_handle: int, item_handle: int) -> commands_pb2.ItemCommand:
+    return commands_pb2.ItemCommand(server_handle=server_handle, item_handle=item_handle)
+
+
+class EventStream:
+    """A session's events one at a time, batches flattened.
+
+    ``conflated_since_last`` is the gateway's count for the latest batch,
+    ``conflated_total`` its running total for the session, and
+    ``conflated_seen`` the sum over the batches this stream received.
+    Leaving the iteration (task cancelled, ``aclose()``, ``async with`` exit)
+    cancels the gRPC call.
+    """
+
+    def __init__(self, batches: RpcStream[gateway_pb2.StreamEventsReply]) -> None:
+        self._batches = batches
+        self._queue: deque[commands_pb2.MxEvent] = deque()
+        self.conflated_since_last = 0
+        self.conflated_total = 0
+        self.conflated_seen = 0
+
+    def __repr__(self) -> str:
+        return f"EventStream(queued={len(self._queue)}, conflated_total={self.conflated_total})"
+
+    @property
+    def batches(self) -> RpcStream[gateway_pb2.StreamEventsReply]:
+        """The underlying wire stream."""
+        return self._batches
+
+    def __aiter__(self) -> EventStream:
+        return self
+
+    async def __anext__(self) -> commands_pb2.MxEvent:
+        while not self._queue:
+            batch = await self._batches.__anext__()
+            self.conflated_since_last = batch.conflated_since_last
+            self.conflated_total = batch.conflated_total
+            self.conflated_seen += batch.conflated_since_last
+            self._queue.extend(batch.events)
+        return self._queue.popleft()
+
+    async def aclose(self) -> None:
+        await self._batches.aclose()
+
+    async def __aenter__(self) -> EventStream:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
+class Session:
+    """A gateway session. Create it with :meth:`GatewayClient.open_session` or
+    attach to an existing one with :meth:`GatewayClient.session`.
+
+    Sessions outlive client processes: leaving the object does not close the
+    session; call :meth:`close` (or use ``async with``).
+    """
+
+    def __init__(
+        self,
+        client: GatewayClient,
+        session_id: str,
+        *,
+        open_reply: gateway_pb2.OpenSessionReply | None = None,
+        command_timeout_ms: int = 0,
+    ) -> None:
+        self._client = client
+        self.session_id = session_id
+        #: The gateway's OpenSession reply, when this object opened the session.
+        self.open_reply = open_reply
+        #: The per-command deadline asked of the gateway (0: its default).
+        self.command_timeout_ms = command_timeout_ms
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"Session(session_id={self.session_id!r}, closed={self._closed})"
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def _ensure_open(self) -> None:
+        if self._closed:
+            raise MxGatewaySessionError(
+                f"session {self.session_id} was closed by this client",
+                code=grpc.StatusCode.FAILED_PRECONDITION,
+            )
+
+    # === commands ===
+
+    async def invoke_raw(self, command: commands_pb2.MxCommand) -> commands_pb2.MxCommandReply:
+        """Runs one command unchecked: raises only for gateway failures."""
+        self._ensure_open()
+        return await self._client.invoke_raw(
+            gateway_pb2.MxCommandRequest(
+                session_id=self.session_id,
+                timeout_ms=self.command_timeout_ms,
+                command=command,
+            )
+        )
+
+    async def invoke(self, command: commands_pb2.MxCommand) -> commands_pb2.MxCommandReply:
+        """Runs one command and raises :class:`MxAccessError` on an MXAccess failure."""
+        return check_reply(await self.invoke_raw(command))
+
+    async def _result(self, command: commands_pb2.MxCommand, field: str, what: str) -> int:
+        reply = await self.invoke(command)
+        if reply.WhichOneof("result") != field:
+            raise MxGatewayCommandError(f"the reply carries no {what}", reply)
+        value: int = getattr(reply, field)
+        return value
+
+    async def register(self, client_name: str) -> int:
+        """``Register(client_name)``; returns the server handle."""
+        command = commands_pb2.MxCommand(
+            register=commands_pb2.RegisterCommand(client_name=client_name)
+        )
+        return await self._result(command, "server_handle", "server handle")
+
+    async def unregister(self, server_handle: int) -> None:
+        """``Unregister(server_handle)``."""
+        await self.invoke(
+            commands_pb2.MxCommand(
+                unregister=commands_pb2.UnregisterCommand(server_handle=server_handle)
+            )
+        )
+
+    async def add_item(self, server_handle: int, item: str) -> int:
+        """``AddItem(server_handle, item)``; returns the item handle."""
+        command = commands_pb2.MxCommand(
+            add_item=commands_pb2.AddItemCommand(
+                server_handle=server_handle, item_definition=item
+            )
+        )
+        return await self._result(command, "item_handle", "item handle")
+
+    async def add_item2(self, server_handle: int, item: str, context: str) -> int:
+        """``AddItem2(server_handle, item, context)``; returns the item handle."""
+        command = commands_pb2.MxCommand(
+            add_item2=commands_pb2.AddItem2Command(
+                server_handle=server_handle, item_definition=item, item_context=context
+            )
+        )
+        return await self._result(command, "item_handle", "item handle")
+
+    async def remove_item(self, server_handle: int, item_handle: int) -> None:
+        """``RemoveItem(server_handle, item_handle)``."""
+        await self.invoke(commands_pb2.MxCommand(remove_item=_item(server_handle, item_handle)))
+
+    async def advise(self, server_handle: int, item_handle: int) -> None:
+        """``Advise(server_handle, item_handle)``: data changes arrive as events."""
+        await self.invoke(commands_pb2.MxCommand(advise=_item(server_handle, item_handle)))
+
+    async def advise_supervisory(self, server_handle: int, item_handle: int) -> None:
+        """``AdviseSupervisory(server_handle, item_handle)``."""
+        await self.invoke(
+            commands_pb2.MxCommand(advise_supervisory=_item(server_handle, item_handle))
+        )
+
+    async def unadvise(self, server_handle: int, item_handle: int) -> None:
+        """``UnAdvise(server_handle, item_handle)``."""
+        await self.invoke(commands_pb2.MxCommand(unadvise=_item(server_handle, item_handle)))
+
+    async def write(
+        self,
+        server_handle: int,
+        item_handle: int,
+        value: MxValueInput,
+        user_id: int = 0,
+        *,
+        as_type: str | None = None,
+    ) -> commands_pb2.MxCommandReply:
+        """``Write``; the completion arrives later as a ``write_complete`` event."""
+        command = commands_pb2.MxCommand(
+            write=commands_pb2.WriteCommand(
+                server_handle=server_handle,
+                item_handle=item_handle,
+                value=to_mx_value(value, as_type=as_type),
+                user_id=user_id,
+            )
+        )
+        return await self.invoke(command)
+
+    async def write2(
+        self,
+        server_handle: int,
+        item_handle: int,
+        value: MxValueInput,
+        timestamp: TimestampInput,
+        user_id: int = 0,
+        *,
+        as_type: str | None = None,
+    ) -> commands_pb2.MxCommandReply:
+        """``Write2``: a write with a source timestamp."""
+        command = commands_pb2.MxCommand(
+            write2=commands_pb2.Write2Command(
+                server_handle=server_handle,
+                item_handle=item_handle,
+                value=to_mx_value(value, as_type=as_type),
+                timestamp=_timestamp(timestamp),
+                user_id=user_id,
+            )
+        )
+        return await self.invoke(command)
+
+    async def write_secured(
+        self,
+        server_handle: int,
+        item_handle: int,
+        current_user_id: int,
+        verifier_user_id: int,
+        value: MxValueInput,
+        *,
+        as_type: str | None = None,
+    ) -> commands_pb2.MxCommandReply:
+        """``WriteSecured``: a write as an authenticated user (and a verifier)."""
+        command = commands_pb2.MxCommand(
+            write_secured=commands_pb2.WriteSecuredCommand(
+                server_handle=server_handle,
+                item_handle=item_handle,
+                current_user_id=current_user_id,
+                verifier_user_id=verifier_user_id,
+                value=to_mx_value(value, as_type=as_type),
+            )
+        )
+        return await self.invoke(command)
+
+    async def write_secured2(
+        self,
+        server_handle: int,
+        item_handle: int,
+        current_user_id: int,
+        verifier_user_id: int,
+        value: MxValueInput,
+        timestamp: TimestampInput,
+        *,
+        as_type: str | None = None,
+    ) -> commands_pb2.MxCommandReply:
+        """``WriteSecured2``: a secured write with a source timestamp."""
+        command = commands_pb2.MxCommand(
+            write_secured2=commands_pb2.WriteSecured2Command(
+                server_handle=server_handle,
+                item_handle=item_handle,
+                current_user_id=current_user_id,
+                verifier_user_id=verifier_user_id,
+                value=to_mx_value(value, as_type=as_type),
+                timestamp=_timestamp(timestamp),
+            )
+        )
+        return await self.invoke(command)
+
+    async def authenticate_user(self, server_handle: int, user: str, password: str) -> int:
+        """``AuthenticateUser``; returns the user id for secured writes."""
+        command = commands_pb2.MxCommand(
+            authenticate_user=commands_pb2.AuthenticateUserCommand(
+                server_handle=server_handle, user_name=user, password=password
+            )
+        )
+        return await self._result(command, "user_id", "user id")
+
+    # === events ===
+
+    def stream_events(self) -> EventStream:
+        """The session's events, one at a time. A new stream replaces any previous one.
+
+        Use ``async for event in session.stream_events():``; leaving the loop
+        (``break``, an exception, task cancellation) cancels the stream.
+        """
+        self._ensure_open()
+        return self._client.stream_events(self.session_id)
+
+    def stream_events_raw(self) -> RpcStream[gateway_pb2.StreamEventsReply]:
+        """The session's wire batches (with their conflation counters)."""
+        self._ensure_open()
+        return self._client.stream_events_raw(self.session_id)
+
+    # === lifetime ===
+
+    async def close(self) -> None:
+        """Closes the session at the gateway. Idempotent, also under concurrent calls."""
+        if self._closed:
+            return
+        # Set before the first await: a concurrent close returns at once.
+        self._closed = True
+        await self._client.close_session(self.session_id)
+
+    async def __aenter__(self) -> Session:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()

@@ -1,0 +1,217 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from mxgateway.generated.mxgateway.v1 import values_pb2 as _values_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class ProtocolStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PROTOCOL_STATUS_UNSPECIFIED: _ClassVar[ProtocolStatus]
+    PROTOCOL_STATUS_OK: _ClassVar[ProtocolStatus]
+    PROTOCOL_STATUS_INVALID_REQUEST: _ClassVar[ProtocolStatus]
+    PROTOCOL_STATUS_INTERNAL_ERROR: _ClassVar[ProtocolStatus]
+PROTOCOL_STATUS_UNSPECIFIED: ProtocolStatus
+PROTOCOL_STATUS_OK: ProtocolStatus
+PROTOCOL_STATUS_INVALID_REQUEST: ProtocolStatus
+PROTOCOL_STATUS_INTERNAL_ERROR: ProtocolStatus
+
+class RegisterCommand(_message.Message):
+    __slots__ = ("client_name",)
+    CLIENT_NAME_FIELD_NUMBER: _ClassVar[int]
+    client_name: str
+    def __init__(self, client_name: _Optional[str] = ...) -> None: ...
+
+class UnregisterCommand(_message.Message):
+    __slots__ = ("server_handle",)
+    SERVER_HANDLE_FIELD_NUMBER: _ClassVar[int]
+    server_handle: int
+    def __init__(self, server_handle: _Optional[int] = ...) -> None: ...
+
+class AddItemCommand(_message.Message):
+    __slots__ = ("server_handle", "item_definition")
+    SERVER_HANDLE_FIELD_NUMBER: _ClassVar[int]
+    ITEM_DEFINITION_FIELD_NUMBER: _ClassVar[int]
+    server_handle: int
+    item_definition: str
+    def __init__(self, server_handle: _Optional[int] = ..., item_definition: _Optional[str] = ...) -> None: ...
+
+class AddItem2Command(_message.Message):
+    __slots__ = ("server_handle", "item_definition", "item_context")
+    SERVER_HANDLE_FIELD_NUMBER: _ClassVar[int]
+    ITEM_DEFINITION_FIELD_NUMBER: _ClassVar[int]
+    ITEM_CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    server_handle: int
+    item_definition: str
+    item_context: str
+    def __init__(self, server_handle: _Optional[int] = ..., item_definition: _Optional[str] = ..., item_context: _Optional[str] = ...) -> None: ...
+
+class ItemCommand(_message.Message):
+    __slots__ = ("server_handle", "item_handle")
+    SERVER_HANDLE_FIELD_NUMBER: _ClassVar[int]
+    ITEM_HANDLE_FIELD_NUMBER: _ClassVar[int]
+    server_handle: int
+    item_handle: int
+    def __init__(self, server_handle: _Optional[int] = ..., item_handle: _Optional[int] = ...) -> None: ...
+
+class WriteCommand(_message.Message):
+    __slots__ = ("server_handle", "item_handle", "value", "user_id")
+    SERVER_HANDLE_FIELD_NUMBER: _ClassVar[int]
+    ITEM_HANDLE_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    server_handle: int
+    item_handle: int
+    value: _values_pb2.MxValue
+    user_id: int
+    def __init__(self, server_handle: _Optional[int] = ..., item_handle: _Optional[int] = ..., value: _Optional[_Union[_values_pb2.MxValue, _Mapping]] = ..., user_id: _Optional[int] = ...) -> None: ...
+
+class Write2Command(_message.Message):
+    __slots__ = ("server_handle", "item_handle", "value", "timestamp", "user_id")
+    SERVER_HANDLE_FIELD_NUMBER: _ClassVar[int]
+    ITEM_HANDLE_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    server_handle: int
+    item_handle: int
+    value: _values_pb2.MxValue
+    timestamp: _timestamp_pb2.Timestamp
+    user_id: int
+    def __init__(self, server_handle: _Optional[int] = ..., item_handle: _Optional[int] = ..., value: _Optional[_Union[_values_pb2.MxValue, _Mapping]] = ..., timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., user_id: _Optional[int] = ...) -> None: ...
+
+class WriteSecuredCommand(_message.Message):
+    __slots__ = ("server_handle", "item_handle", "current_user_id", "verifier_user_id", "value")
+    SERVER_HANDLE_FIELD_NUMBER: _ClassVar[int]
+    ITEM_HANDLE_FIELD_NUMBER: _ClassVar[int]
+    CURRENT_USER_ID_FIELD_NUMBER: _ClassVar[int]
+    VERIFIER_USER_ID_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    server_handle: int
+    item_handle: int
+    current_user_id: int
+    verifier_user_id: int
+    value: _values_pb2.MxValue
+    def __init__(self, server_handle: _Optional[int] = ..., item_handle: _Optional[int] = ..., current_user_id: _Optional[int] = ..., verifier_user_id: _Optional[int] = ..., value: _Optional[_Union[_values_pb2.MxValue, _Mapping]] = ...) -> None: ...
+
+class WriteSecured2Command(_message.Message):
+    __slots__ = ("server_handle", "item_handle", "current_user_id", "verifier_user_id", "value", "timestamp")
+    SERVER_HANDLE_FIELD_NUMBER: _ClassVar[int]
+    ITEM_HANDLE_FIELD_NUMBER: _ClassVar[int]
+    CURRENT_USER_ID_FIELD_NUMBER: _ClassVar[int]
+    VERIFIER_USER_ID_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    server_handle: int
+    item_handle: int
+    current_user_id: int
+    verifier_user_id: int
+    value: _values_pb2.MxValue
+    timestamp: _timestamp_pb2.Timestamp
+    def __init__(self, server_handle: _Optional[int] = ..., item_handle: _Optional[int] = ..., current_user_id: _Optional[int] = ..., verifier_user_id: _Optional[int] = ..., value: _Optional[_Union[_values_pb2.MxValue, _Mapping]] = ..., timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class AuthenticateUserCommand(_message.Message):
+    __slots__ = ("server_handle", "user_name", "password")
+    SERVER_HANDLE_FIELD_NUMBER: _ClassVar[int]
+    USER_NAME_FIELD_NUMBER: _ClassVar[int]
+    PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    server_handle: int
+    user_name: str
+    password: str
+    def __init__(self, server_handle: _Optional[int] = ..., user_name: _Optional[str] = ..., password: _Optional[str] = ...) -> None: ...
+
+class MxCommand(_message.Message):
+    __slots__ = ("register", "unregister", "add_item", "add_item2", "remove_item", "advise", "advise_supervisory", "unadvise", "write", "write2", "write_secured", "write_secured2", "authenticate_user")
+    REGISTER_FIELD_NUMBER: _ClassVar[int]
+    UNREGISTER_FIELD_NUMBER: _ClassVar[int]
+    ADD_ITEM_FIELD_NUMBER: _ClassVar[int]
+    ADD_ITEM2_FIELD_NUMBER: _ClassVar[int]
+    REMOVE_ITEM_FIELD_NUMBER: _ClassVar[int]
+    ADVISE_FIELD_NUMBER: _ClassVar[int]
+    ADVISE_SUPERVISORY_FIELD_NUMBER: _ClassVar[int]
+    UNADVISE_FIELD_NUMBER: _ClassVar[int]
+    WRITE_FIELD_NUMBER: _ClassVar[int]
+    WRITE2_FIELD_NUMBER: _ClassVar[int]
+    WRITE_SECURED_FIELD_NUMBER: _ClassVar[int]
+    WRITE_SECURED2_FIELD_NUMBER: _ClassVar[int]
+    AUTHENTICATE_USER_FIELD_NUMBER: _ClassVar[int]
+    register: RegisterCommand
+    unregister: UnregisterCommand
+    add_item: AddItemCommand
+    add_item2: AddItem2Command
+    remove_item: ItemCommand
+    advise: ItemCommand
+    advise_supervisory: ItemCommand
+    unadvise: ItemCommand
+    write: WriteCommand
+    write2: Write2Command
+    write_secured: WriteSecuredCommand
+    write_secured2: WriteSecured2Command
+    authenticate_user: AuthenticateUserCommand
+    def __init__(self, register: _Optional[_Union[RegisterCommand, _Mapping]] = ..., unregister: _Optional[_Union[UnregisterCommand, _Mapping]] = ..., add_item: _Optional[_Union[AddItemCommand, _Mapping]] = ..., add_item2: _Optional[_Union[AddItem2Command, _Mapping]] = ..., remove_item: _Optional[_Union[ItemCommand, _Mapping]] = ..., advise: _Optional[_Union[ItemCommand, _Mapping]] = ..., advise_supervisory: _Optional[_Union[ItemCommand, _Mapping]] = ..., unadvise: _Optional[_Union[ItemCommand, _Mapping]] = ..., write: _Optional[_Union[WriteCommand, _Mapping]] = ..., write2: _Optional[_Union[Write2Command, _Mapping]] = ..., write_secured: _Optional[_Union[WriteSecuredCommand, _Mapping]] = ..., write_secured2: _Optional[_Union[WriteSecured2Command, _Mapping]] = ..., authenticate_user: _Optional[_Union[AuthenticateUserCommand, _Mapping]] = ...) -> None: ...
+
+class MxCommandReply(_message.Message):
+    __slots__ = ("protocol_status", "hresult", "statuses", "message", "server_handle", "item_handle", "user_id")
+    PROTOCOL_STATUS_FIELD_NUMBER: _ClassVar[int]
+    HRESULT_FIELD_NUMBER: _ClassVar[int]
+    STATUSES_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    SERVER_HANDLE_FIELD_NUMBER: _ClassVar[int]
+    ITEM_HANDLE_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    protocol_status: ProtocolStatus
+    hresult: int
+    statuses: _containers.RepeatedCompositeFieldContainer[_values_pb2.MxStatus]
+    message: str
+    server_handle: int
+    item_handle: int
+    user_id: int
+    def __init__(self, protocol_status: _Optional[_Union[ProtocolStatus, str]] = ..., hresult: _Optional[int] = ..., statuses: _Optional[_Iterable[_Union[_values_pb2.MxStatus, _Mapping]]] = ..., message: _Optional[str] = ..., server_handle: _Optional[int] = ..., item_handle: _Optional[int] = ..., user_id: _Optional[int] = ...) -> None: ...
+
+class OnDataChange(_message.Message):
+    __slots__ = ("value", "quality", "timestamp", "statuses")
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    QUALITY_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    STATUSES_FIELD_NUMBER: _ClassVar[int]
+    value: _values_pb2.MxValue
+    quality: int
+    timestamp: _timestamp_pb2.Timestamp
+    statuses: _containers.RepeatedCompositeFieldContainer[_values_pb2.MxStatus]
+    def __init__(self, value: _Optional[_Union[_values_pb2.MxValue, _Mapping]] = ..., quality: _Optional[int] = ..., timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., statuses: _Optional[_Iterable[_Union[_values_pb2.MxStatus, _Mapping]]] = ...) -> None: ...
+
+class OnWriteComplete(_message.Message):
+    __slots__ = ("statuses",)
+    STATUSES_FIELD_NUMBER: _ClassVar[int]
+    statuses: _containers.RepeatedCompositeFieldContainer[_values_pb2.MxStatus]
+    def __init__(self, statuses: _Optional[_Iterable[_Union[_values_pb2.MxStatus, _Mapping]]] = ...) -> None: ...
+
+class OperationComplete(_message.Message):
+    __slots__ = ("statuses",)
+    STATUSES_FIELD_NUMBER: _ClassVar[int]
+    statuses: _containers.RepeatedCompositeFieldContainer[_values_pb2.MxStatus]
+    def __init__(self, statuses: _Optional[_Iterable[_Union[_values_pb2.MxStatus, _Mapping]]] = ...) -> None: ...
+
+class MxEvent(_message.Message):
+    __slots__ = ("worker_sequence", "server_handle", "item_handle", "conflated", "data_change", "write_complete", "operation_complete")
+    WORKER_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    SERVER_HANDLE_FIELD_NUMBER: _ClassVar[int]
+    ITEM_HANDLE_FIELD_NUMBER: _ClassVar[int]
+    CONFLATED_FIELD_NUMBER: _ClassVar[int]
+    DATA_CHANGE_FIELD_NUMBER: _ClassVar[int]
+    WRITE_COMPLETE_FIELD_NUMBER: _ClassVar[int]
+    OPERATION_COMPLETE_FIELD_NUMBER: _ClassVar[int]
+    worker_sequence: int
+    server_handle: int
+    item_handle: int
+    conflated: int
+    data_change: OnDataChange
+    write_complete: OnWriteComplete
+    operation_complete: OperationComplete
+    def __init__(self, worker_sequence: _Optional[int] = ..., server_handle: _Optional[int] = ..., item_handle: _Optional[int] = ..., conflated: _Optional[int] = ..., data_change: _Optional[_Union[OnDataChange, _Mapping]] = ..., write_complete: _Optional[_Union[OnWriteComplete, _Mapping]] = ..., operation_complete: _Optional[_Union[OperationComplete, _Mapping]] = ...) -> None: ...

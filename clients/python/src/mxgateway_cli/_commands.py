@@ -1,0 +1,893 @@
+"""The ``mxgw-py`` commands: the same commands, flags, defaults, JSON and exit
+codes as the Rust ``mxgw`` (``docs/cli-json.md`` is the contract).
+
+Exit codes: 0 success; 1 runtime error; 2 usage error (bad flags, a
+``--value`` not valid for ``--type``, inconsistent TLS options, an unreadable
+CA file, an unset ``--*-env`` variable). Errors print as
+``mxgw-py: error: ...`` on stderr, or with ``--json`` as
+``{"error": ..., "type": ...}`` on stdout. Every secret given on the command
+line or named by ``--api-key-env`` / ``--password-env`` is scrubbed from
+every message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import os
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, NoReturn, TypeVar, cast
+
+import click
+from google.protobuf import timestamp_pb2
+
+import mxgateway
+from mxgateway import GatewayClient, MxGatewayError, Session, pb
+from mxgateway._errors import REDACTED
+
+from ._json import Json, command_json, event_json, limits_json, render, value_json
+from ._parse import VALUE_TYPES, InvalidValue, parse_time, parse_value
+from ._rfc3339 import format_timestamp
+
+__all__ = ["PROTOCOL", "CliError", "cli", "main", "run"]
+
+#: The protocol this CLI speaks, printed by ``version``.
+PROTOCOL = "mxgateway.v1"
+#: The cap on ``--max-events``: one invocation cannot buffer without bound.
+MAX_EVENTS_CAP = 1_000_000
+PROG = "mxgw-py"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+INT32 = click.IntRange(-(2**31), 2**31 - 1)
+MAX_EVENTS = click.IntRange(0, MAX_EVENTS_CAP)
+U64 = click.IntRange(0, 2**64 - 1)
+
+
+class CliError(Exception):
+    """An error with a class for the ``"type"`` of the JSON error object."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+# === output ===
+
+
+@dataclass
+class Printer:
+    """Prints results: JSON (one object per line) or plain text."""
+
+    json: bool
+
+    def result(self, value: Json) -> None:
+        if self.json:
+            text = render(value)
+        elif isinstance(value, dict):
+            text = "\n".join(f"{k}: {_human(v)}" for k, v in value.items())
+        else:
+            text = _human(value)
+        self._line(text)
+
+    def event(self, value: Json) -> None:
+        if self.json:
+            text = render(value)
+        elif isinstance(value, dict):
+            parts = [
+                _human(v) if i == 0 else f"{k}={render(v)}"
+                for i, (k, v) in enumerate(value.items())
+            ]
+            text = " ".join(parts)
+        else:
+            text = _human(value)
+        self._line(text)
+
+    @staticmethod
+    def _line(text: str) -> None:
+        sys.stdout.write(text + "\n")
+        # Flushed per line so JSON Lines consumers see events as they come.
+        sys.stdout.flush()
+
+
+def _human(value: Json) -> str:
+    return value if isinstance(value, str) else render(value)
+
+
+# === the shared flags ===
+
+
+@dataclass(frozen=True)
+class Connect:
+    """How to reach the gateway, as the common flags say."""
+
+    endpoint: str
+    api_key: str | None
+    api_key_env: str | None
+    plaintext: bool
+    tls: bool
+    ca_file: str | None
+    server_name_override: str | None
+
+
+def connect_options(func: F) -> F:
+    """Adds the common connection flags (the one place they are declared)."""
+    options = [
+        click.option(
+            "--endpoint",
+            default="127.0.0.1:5000",
+            show_default=True,
+            metavar="HOST:PORT",
+            help="The gateway address, host:port.",
+        ),
+        click.option(
+            "--api-key",
+            metavar="KEY",
+            help="The API key (mxgw_<id>_<secret>). Prefer --api-key-env: command lines "
+            "are visible to other users.",
+        ),
+        click.option(
+            "--api-key-env", metavar="NAME", help="Read the API key from this environment variable."
+        ),
+        click.option(
+            "--plaintext",
+            is_flag=True,
+            help="Connect without TLS (the key then travels in cleartext).",
+        ),
+        click.option(
+            "--tls", is_flag=True, help="Connect with TLS (the default; accepted for explicitness)."
+        ),
+        click.option(
+            "--ca-file",
+            metavar="PATH",
+            help="A PEM file of CA certificates to trust instead of the system roots.",
+        ),
+        click.option(
+            "--server-name-override",
+            metavar="NAME",
+            help="The name to verify the server certificate against.",
+        ),
+    ]
+
+    @functools.wraps(func)
+    def wrapper(**kwargs: Any) -> Any:
+        kwargs["connect"] = _connect_args(
+            Connect(
+                endpoint=kwargs.pop("endpoint"),
+                api_key=kwargs.pop("api_key"),
+                api_key_env=kwargs.pop("api_key_env"),
+                plaintext=kwargs.pop("plaintext"),
+                tls=kwargs.pop("tls"),
+                ca_file=kwargs.pop("ca_file"),
+                server_name_override=kwargs.pop("server_name_override"),
+            )
+        )
+        return func(**kwargs)
+
+    decorated: Callable[..., Any] = wrapper
+    for option in reversed(options):
+        decorated = option(decorated)
+    return cast(F, json_option(decorated))
+
+
+def json_option(func: F) -> F:
+    """Adds ``--json`` (shared by every command)."""
+    return click.option(
+        "--json",
+        "json_output",
+        is_flag=True,
+        help="Print JSON (one object; JSON Lines for stream-events).",
+    )(func)
+
+
+def _connect_args(c: Connect) -> Connect:
+    """The flag conflicts ``mxgw`` rejects as usage errors."""
+    if c.plaintext and c.tls:
+        raise click.UsageError("the argument '--plaintext' cannot be used with '--tls'")
+    if c.api_key is not None and c.api_key_env is not None:
+        raise click.UsageError("the argument '--api-key' cannot be used with '--api-key-env'")
+    if c.plaintext and c.ca_file is not None:
+        raise click.UsageError("the argument '--ca-file' cannot be used with '--plaintext'")
+    if c.plaintext and c.server_name_override is not None:
+        raise click.UsageError(
+            "the argument '--server-name-override' cannot be used with '--plaintext'"
+        )
+    return c
+
+
+def _env_secret(name: str, flag: str) -> str:
+    value = os.environ.get(name, "")
+    if not value:
+        raise CliError("usage", f"environment variable {name} (named by {flag}) is not set")
+    return value
+
+
+def _api_key(c: Connect) -> str | None:
+    if c.api_key is not None:
+        return c.api_key
+    if c.api_key_env is not None:
+        return _env_secret(c.api_key_env, "--api-key-env")
+    return None
+
+
+async def _connect(c: Connect) -> GatewayClient:
+    return await GatewayClient.connect(
+        endpoint=c.endpoint,
+        api_key=_api_key(c),
+        plaintext=c.plaintext,
+        ca_file=c.ca_file,
+        server_name_override=c.server_name_override,
+    )
+
+
+def _run(coro: Awaitable[None]) -> None:
+    async def wrapped() -> None:
+        await coro
+
+    asyncio.run(wrapped())
+
+
+def session_option(func: F) -> F:
+    return click.option("--session-id", required=True, metavar="ID", help="The session id.")(func)
+
+
+def handle_options(func: F) -> F:
+    func = click.option(
+        "--item-handle", required=True, type=INT32, metavar="HANDLE",
+        help="The handle AddItem returned.",
+    )(func)
+    func = click.option(
+        "--server-handle", required=True, type=INT32, metavar="HANDLE",
+        help="The handle Register returned.",
+    )(func)
+    return session_option(func)
+
+
+def value_options(func: F) -> F:
+    func = click.option(
+        "--timestamp", metavar="RFC3339",
+        help="A source timestamp (RFC 3339 with offset); uses Write2 / WriteSecured2.",
+    )(func)
+    func = click.option(
+        "--value", "value_text", required=True, metavar="VALUE",
+        help="The value, e.g. 123, 1.5, true, 2024-01-02T03:04:05Z, or [1,2,3].",
+    )(func)
+    return click.option(
+        "--type", "value_type", required=True, type=click.Choice(VALUE_TYPES), metavar="TYPE",
+        help=f"The value type ({', '.join(VALUE_TYPES)}). Array types take a JSON array.",
+    )(func)
+
+
+# === the command line ===
+
+
+class MxgwGroup(click.Group):
+    """Runs a command and turns every failure into the documented output and exit code."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        code = _main(self, argv, prog_name or PROG, **extra)
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+def _main(group: click.Group, argv: list[str], prog_name: str, **extra: Any) -> int:
+    secrets = _secrets_in(argv)
+    json_mode = "--json" in argv
+    try:
+        result = click.Group.main(
+            group, args=argv, prog_name=prog_name, standalone_mode=False, **extra
+        )
+    except click.UsageError as e:
+        return _report(e.format_message(), "usage", json_mode, secrets)
+    except click.ClickException as e:
+        return _report(e.format_message(), "usage", json_mode, secrets)
+    except click.Abort:
+        return 130
+    except BrokenPipeError:
+        # A closed stdout (e.g. `| head`) ends the output; that is not a failure.
+        return 0
+    except CliError as e:
+        return _report(e.message, e.kind, json_mode, secrets)
+    except InvalidValue as e:
+        return _report(str(e), "invalid-value", json_mode, secrets)
+    except MxGatewayError as e:
+        return _report(str(e), e.kind, json_mode, secrets)
+    except ValueError as e:
+        return _report(str(e), "invalid-value", json_mode, secrets)
+    return result if isinstance(result, int) else 0
+
+
+def _report(message: str, kind: str, json_mode: bool, secrets: list[str]) -> int:
+    message = _scrub(message.strip(), secrets)
+    if json_mode:
+        sys.stdout.write(render({"error": message, "type": kind}) + "\n")
+        sys.stdout.flush()
+    else:
+        sys.stderr.write(f"{PROG}: error: {message}\n")
+    return 2 if kind in ("usage", "config", "invalid-value") else 1
+
+
+def _secrets_in(argv: list[str]) -> list[str]:
+    """The secrets this invocation carries: ``--api-key`` / ``--password`` values
+    and the values of the variables ``--api-key-env`` / ``--password-env`` name.
+    Taken from the raw arguments, so even a rejected command line is scrubbed."""
+    found: list[str] = []
+    for i, arg in enumerate(argv):
+        for flag in ("--api-key", "--password", "--api-key-env", "--password-env"):
+            if arg == flag:
+                value = argv[i + 1] if i + 1 < len(argv) else None
+            elif arg.startswith(flag + "="):
+                value = arg[len(flag) + 1 :]
+            else:
+                continue
+            if value is None:
+                continue
+            if flag.endswith("-env"):
+                env = os.environ.get(value)
+                if env:
+                    found.append(env)
+            else:
+                found.append(value)
+    secrets: list[str] = []
+    for secret in filter(None, found):
+        # The secret part of `mxgw_<id>_<secret>` alone is just as sensitive.
+        _, sep, tail = secret.rpartition("_")
+        if sep and len(tail) >= 8:
+            secrets.append(tail)
+        secrets.append(secret)
+    # Longest first, so a key is replaced whole before its tail is.
+    return sorted(set(secrets), key=len, reverse=True)
+
+
+def _scrub(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, REDACTED)
+    return text
+
+
+@click.group(
+    cls=MxgwGroup,
+    help="Command-line client of the MXAccess Gateway.\n\nExit codes: 0 success, "
+    "1 runtime error, 2 usage error. With --json, results and errors are JSON on "
+    "stdout (see docs/cli-json.md).",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@click.version_option(mxgateway.__version__, "-V", "--version", prog_name=PROG)
+def cli() -> None:
+    pass
+
+
+@cli.command("version", help="Print the client version and protocol.")
+@json_option
+def version_cmd(json_output: bool) -> None:
+    Printer(json_output).result(
+        {"client": PROG, "version": mxgateway.__version__, "protocol": PROTOCOL}
+    )
+
+
+@cli.command("open-session", help="Open a session and print its id, capabilities and limits.")
+@click.option(
+    "--client-session-name", default="mxgw", show_default=True, metavar="NAME",
+    help="A label for operators, shown in the gateway's session list.",
+)
+@connect_options
+def open_session_cmd(client_session_name: str, connect: Connect, json_output: bool) -> None:
+    async def go() -> None:
+        async with await _connect(connect) as client:
+            reply = await client.open_session_raw(
+                pb.OpenSessionRequest(client_session_name=client_session_name)
+            )
+        Printer(json_output).result(
+            {
+                "sessionId": reply.session_id,
+                "gatewayVersion": reply.gateway_version,
+                "backend": reply.backend,
+                "workerProtocolVersion": reply.worker_protocol_version,
+                "capabilities": list(reply.capabilities),
+                "limits": limits_json(reply.limits) if reply.HasField("limits") else None,
+            }
+        )
+
+    _run(go())
+
+
+@cli.command("close-session", help="Close a session (and stop its worker).")
+@session_option
+@connect_options
+def close_session_cmd(session_id: str, connect: Connect, json_output: bool) -> None:
+    async def go() -> None:
+        async with await _connect(connect) as client:
+            closed = await client.close_session(session_id)
+        Printer(json_output).result({"sessionId": session_id, "closed": closed})
+
+    _run(go())
+
+
+def _session_command(
+    connect: Connect,
+    session_id: str,
+    body: Callable[[Session], Awaitable[Json]],
+    json_output: bool,
+) -> None:
+    async def go() -> None:
+        async with await _connect(connect) as client:
+            result = await body(client.session(session_id))
+        Printer(json_output).result(result)
+
+    _run(go())
+
+
+def _result(reply: pb.MxCommandReply, field: str, what: str) -> int:
+    if reply.WhichOneof("result") != field:
+        raise CliError("command", f"the reply carries no {what}")
+    value: int = getattr(reply, field)
+    return value
+
+
+@cli.command("register", help="Register(clientName) -> serverHandle.")
+@session_option
+@click.option(
+    "--client-name", default="mxgw", show_default=True, metavar="NAME",
+    help="The MXAccess client name.",
+)
+@connect_options
+def register_cmd(session_id: str, client_name: str, connect: Connect, json_output: bool) -> None:
+    async def body(session: Session) -> Json:
+        reply = await session.invoke(
+            pb.MxCommand(register=pb.RegisterCommand(client_name=client_name))
+        )
+        handle = _result(reply, "server_handle", "server handle")
+        inputs: dict[str, Json] = {"clientName": client_name, "serverHandle": handle}
+        return command_json("register", session.session_id, inputs, reply)
+
+    _session_command(connect, session_id, body, json_output)
+
+
+@cli.command("unregister", help="Unregister(serverHandle).")
+@session_option
+@click.option("--server-handle", required=True, type=INT32, metavar="HANDLE",
+              help="The handle Register returned.")
+@connect_options
+def unregister_cmd(
+    session_id: str, server_handle: int, connect: Connect, json_output: bool
+) -> None:
+    async def body(session: Session) -> Json:
+        reply = await session.invoke(
+            pb.MxCommand(unregister=pb.UnregisterCommand(server_handle=server_handle))
+        )
+        return command_json(
+            "unregister", session.session_id, {"serverHandle": server_handle}, reply
+        )
+
+    _session_command(connect, session_id, body, json_output)
+
+
+@cli.command("add-item", help="AddItem(serverHandle, item) -> itemHandle; AddItem2 with --context.")
+@session_option
+@click.option("--server-handle", required=True, type=INT32, metavar="HANDLE",
+              help="The handle Register returned.")
+@click.option("--item", required=True, metavar="REFERENCE",
+              help="The item reference, e.g. TestChildObject.TestInt.")
+@click.option("--context", metavar="CONTEXT", help="An item context; uses AddItem2.")
+@connect_options
+def add_item_cmd(
+    session_id: str,
+    server_handle: int,
+    item: str,
+    context: str | None,
+    connect: Connect,
+    json_output: bool,
+) -> None:
+    async def body(session: Session) -> Json:
+        if context is None:
+            command = pb.MxCommand(
+                add_item=pb.AddItemCommand(server_handle=server_handle, item_definition=item)
+            )
+        else:
+            command = pb.MxCommand(
+                add_item2=pb.AddItem2Command(
+                    server_handle=server_handle, item_definition=item, item_context=context
+                )
+            )
+        reply = await session.invoke(command)
+        handle = _result(reply, "item_handle", "item handle")
+        inputs: dict[str, Json] = {
+            "serverHandle": server_handle,
+            "item": item,
+            "context": context,
+            "itemHandle": handle,
+        }
+        return command_json("add-item", session.session_id, inputs, reply)
+
+    _session_command(connect, session_id, body, json_output)
+
+
+def _item_command(
+    name: str,
+    arm: str,
+    session_id: str,
+    server_handle: int,
+    item_handle: int,
+    extra: dict[str, Json],
+    connect: Connect,
+    json_output: bool,
+) -> None:
+    async def body(session: Session) -> Json:
+        item = pb.ItemCommand(server_handle=server_handle, item_handle=item_handle)
+        command = pb.MxCommand()
+        getattr(command, arm).CopyFrom(item)
+        reply = await session.invoke(command)
+        inputs: dict[str, Json] = {"serverHandle": server_handle, "itemHandle": item_handle}
+        inputs.update(extra)
+        return command_json(name, session.session_id, inputs, reply)
+
+    _session_command(connect, session_id, body, json_output)
+
+
+@cli.command("remove-item", help="RemoveItem(serverHandle, itemHandle).")
+@handle_options
+@connect_options
+def remove_item_cmd(
+    session_id: str, server_handle: int, item_handle: int, connect: Connect, json_output: bool
+) -> None:
+    _item_command(
+        "remove-item", "remove_item", session_id, server_handle, item_handle, {}, connect,
+        json_output,
+    )
+
+
+@cli.command(
+    "advise", help="Advise(serverHandle, itemHandle); AdviseSupervisory with --supervisory."
+)
+@handle_options
+@click.option("--supervisory", is_flag=True,
+              help="Use AdviseSupervisory (no user security checks on later writes).")
+@connect_options
+def advise_cmd(
+    session_id: str,
+    server_handle: int,
+    item_handle: int,
+    supervisory: bool,
+    connect: Connect,
+    json_output: bool,
+) -> None:
+    arm = "advise_supervisory" if supervisory else "advise"
+    _item_command(
+        "advise", arm, session_id, server_handle, item_handle, {"supervisory": supervisory},
+        connect, json_output,
+    )
+
+
+@cli.command("unadvise", help="UnAdvise(serverHandle, itemHandle).")
+@handle_options
+@connect_options
+def unadvise_cmd(
+    session_id: str, server_handle: int, item_handle: int, connect: Connect, json_output: bool
+) -> None:
+    _item_command(
+        "unadvise", "unadvise", session_id, server_handle, item_handle, {}, connect, json_output
+    )
+
+
+@dataclass(frozen=True)
+class WriteInput:
+    """A parsed ``--type``/``--value``/``--timestamp``, checked before any network use."""
+
+    value_type: str
+    value: pb.MxValue
+    time: timestamp_pb2.Timestamp | None = None
+
+    def timestamp_json(self) -> Json:
+        if self.time is None:
+            return None
+        return format_timestamp(self.time.seconds, self.time.nanos)
+
+
+def _write_input(value_type: str, value_text: str, timestamp: str | None) -> WriteInput:
+    value = parse_value(value_type, value_text)
+    mxgateway.to_mx_value(value)  # the library's checks (e.g. non-finite floats)
+    time = parse_time(timestamp) if timestamp is not None else None
+    return WriteInput(value_type=value_type, value=value, time=time)
+
+
+@cli.command(
+    "write", help="Write(serverHandle, itemHandle, value, userId); Write2 with --timestamp."
+)
+@handle_options
+@value_options
+@click.option("--user-id", default=0, show_default=True, type=INT32, metavar="ID",
+              help="The MXAccess user id (0: none).")
+@connect_options
+def write_cmd(
+    session_id: str,
+    server_handle: int,
+    item_handle: int,
+    value_type: str,
+    value_text: str,
+    timestamp: str | None,
+    user_id: int,
+    connect: Connect,
+    json_output: bool,
+) -> None:
+    data = _write_input(value_type, value_text, timestamp)
+
+    async def body(session: Session) -> Json:
+        if data.time is None:
+            reply = await session.write(server_handle, item_handle, data.value, user_id)
+        else:
+            reply = await session.write2(
+                server_handle, item_handle, data.value, data.time, user_id
+            )
+        inputs: dict[str, Json] = {
+            "serverHandle": server_handle,
+            "itemHandle": item_handle,
+            "type": value_type,
+            "value": value_json(data.value),
+            "userId": user_id,
+            "timestamp": data.timestamp_json(),
+        }
+        return command_json("write", session.session_id, inputs, reply)
+
+    _session_command(connect, session_id, body, json_output)
+
+
+@cli.command(
+    "write-secured",
+    help="WriteSecured(serverHandle, itemHandle, currentUserId, verifierUserId, value); "
+    "WriteSecured2 with --timestamp.",
+)
+@handle_options
+@value_options
+@click.option("--current-user-id", required=True, type=INT32, metavar="ID",
+              help="The writing user's id, from authenticate-user.")
+@click.option("--verifier-user-id", default=0, show_default=True, type=INT32, metavar="ID",
+              help="The verifying user's id, for verified writes (0: none).")
+@connect_options
+def write_secured_cmd(
+    session_id: str,
+    server_handle: int,
+    item_handle: int,
+    value_type: str,
+    value_text: str,
+    timestamp: str | None,
+    current_user_id: int,
+    verifier_user_id: int,
+    connect: Connect,
+    json_output: bool,
+) -> None:
+    data = _write_input(value_type, value_text, timestamp)
+    cur, ver = current_user_id, verifier_user_id
+
+    async def body(session: Session) -> Json:
+        if data.time is None:
+            reply = await session.write_secured(server_handle, item_handle, cur, ver, data.value)
+        else:
+            reply = await session.write_secured2(
+                server_handle, item_handle, cur, ver, data.value, data.time
+            )
+        inputs: dict[str, Json] = {
+            "serverHandle": server_handle,
+            "itemHandle": item_handle,
+            "type": value_type,
+            "value": value_json(data.value),
+            "currentUserId": cur,
+            "verifierUserId": ver,
+            "timestamp": data.timestamp_json(),
+        }
+        return command_json("write-secured", session.session_id, inputs, reply)
+
+    _session_command(connect, session_id, body, json_output)
+
+
+@cli.command("authenticate-user", help="AuthenticateUser(serverHandle, user, password) -> userId.")
+@session_option
+@click.option("--server-handle", required=True, type=INT32, metavar="HANDLE",
+              help="The handle Register returned.")
+@click.option("--user", required=True, metavar="NAME", help="The user name.")
+@click.option("--password", metavar="PASSWORD",
+              help="The password. Prefer --password-env: command lines are visible to other users.")
+@click.option("--password-env", metavar="NAME",
+              help="Read the password from this environment variable.")
+@connect_options
+def authenticate_user_cmd(
+    session_id: str,
+    server_handle: int,
+    user: str,
+    password: str | None,
+    password_env: str | None,
+    connect: Connect,
+    json_output: bool,
+) -> None:
+    if password is not None and password_env is not None:
+        raise click.UsageError("the argument '--password' cannot be used with '--password-env'")
+    if password is None and password_env is None:
+        raise click.UsageError("one of --password or --password-env is required")
+    secret = password if password is not None else _env_secret(str(password_env), "--password-env")
+
+    async def body(session: Session) -> Json:
+        reply = await session.invoke(
+            pb.MxCommand(
+                authenticate_user=pb.AuthenticateUserCommand(
+                    server_handle=server_handle, user_name=user, password=secret
+                )
+            )
+        )
+        user_id = _result(reply, "user_id", "user id")
+        inputs: dict[str, Json] = {"serverHandle": server_handle, "user": user, "userId": user_id}
+        return command_json("authenticate-user", session.session_id, inputs, reply)
+
+    _session_command(connect, session_id, body, json_output)
+
+
+async def _collect(
+    session: Session,
+    max_events: int,
+    timeout_ms: int,
+    on_event: Callable[[pb.MxEvent], None],
+) -> tuple[int, str]:
+    """Feeds events to ``on_event`` until ``max_events`` (0: no limit), the
+    timeout (0: none) or the end of the stream. Returns (count, why it stopped):
+    ``max``, ``timeout`` or ``end``. Leaving cancels the stream at the gateway."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_ms / 1000 if timeout_ms else None
+    count = 0
+    async with session.stream_events() as events:
+        while max_events == 0 or count < max_events:
+            remaining = None if deadline is None else deadline - loop.time()
+            if remaining is not None and remaining <= 0:
+                return count, "timeout"
+            try:
+                event = await asyncio.wait_for(events.__anext__(), remaining)
+            except StopAsyncIteration:
+                return count, "end"
+            except asyncio.TimeoutError:
+                return count, "timeout"
+            on_event(event)
+            count += 1
+    return count, "max"
+
+
+@cli.command(
+    "stream-events",
+    help="Stream a session's events, one line per event (JSON Lines with --json).",
+)
+@session_option
+@click.option("--max-events", default=0, show_default=True, type=MAX_EVENTS, metavar="N",
+              help="Stop after this many events (0: until interrupted or --timeout-ms; "
+              "at most 1000000).")
+@click.option("--timeout-ms", default=0, show_default=True, type=U64, metavar="MS",
+              help="Stop after this long, in milliseconds (0: no limit). Ending at the limit "
+              "is not an error.")
+@connect_options
+def stream_events_cmd(
+    session_id: str, max_events: int, timeout_ms: int, connect: Connect, json_output: bool
+) -> None:
+    printer = Printer(json_output)
+
+    async def go() -> None:
+        async with await _connect(connect) as client:
+            session = client.session(session_id)
+            await _collect(session, max_events, timeout_ms, lambda e: printer.event(event_json(e)))
+
+    try:
+        _run(go())
+    except KeyboardInterrupt:
+        pass  # Ctrl-C ends the stream; that is not an error.
+
+
+@cli.command(
+    "smoke", help="Open, register, add, advise, collect events, and always close the session."
+)
+@click.option("--item", required=True, metavar="REFERENCE",
+              help="The item reference to subscribe to, e.g. TestChildObject.TestInt.")
+@click.option("--client-name", default="mxgw-smoke", show_default=True, metavar="NAME",
+              help="The MXAccess client name (also the session label).")
+@click.option("--max-events", default=1, show_default=True, type=MAX_EVENTS, metavar="N",
+              help="How many events to collect (at most 1000000).")
+@click.option("--timeout-ms", default=10_000, show_default=True, type=U64, metavar="MS",
+              help="How long to wait for the events, in milliseconds; fewer events is a "
+              "timeout error.")
+@connect_options
+def smoke_cmd(
+    item: str,
+    client_name: str,
+    max_events: int,
+    timeout_ms: int,
+    connect: Connect,
+    json_output: bool,
+) -> None:
+    async def go() -> None:
+        async with await _connect(connect) as client:
+            session = await client.open_session(client_name)
+            try:
+                outcome = await _smoke_steps(session, item, client_name, max_events, timeout_ms)
+            except BaseException as first:
+                # The session is closed whatever happened: a smoke test must
+                # not leak sessions (and their workers) into the gateway.
+                try:
+                    await session.close()
+                except MxGatewayError as close_error:
+                    # Reported, not swallowed; the first failure stays the error.
+                    sys.stderr.write(
+                        f"{PROG}: warning: closing session {session.session_id} failed: "
+                        f"{close_error}\n"
+                    )
+                raise first
+            try:
+                await session.close()
+            except MxGatewayError as e:
+                raise CliError(e.kind, f"closing session {session.session_id} failed: {e}") from e
+        server_handle, item_handle, events = outcome
+        Printer(json_output).result(
+            {
+                "sessionId": session.session_id,
+                "clientName": client_name,
+                "item": item,
+                "serverHandle": server_handle,
+                "itemHandle": item_handle,
+                "events": [event_json(e) for e in events],
+                "closed": True,
+            }
+        )
+
+    _run(go())
+
+
+async def _step(name: str, call: Awaitable[Any]) -> Any:
+    try:
+        return await call
+    except MxGatewayError as e:
+        raise CliError(e.kind, f"{name}: {e}") from e
+
+
+async def _smoke_steps(
+    session: Session, item: str, client_name: str, max_events: int, timeout_ms: int
+) -> tuple[int, int, list[pb.MxEvent]]:
+    server_handle: int = await _step("register", session.register(client_name))
+    item_handle: int = await _step("add-item", session.add_item(server_handle, item))
+    await _step("advise", session.advise(server_handle, item_handle))
+    collected: list[pb.MxEvent] = []
+    if max_events == 0:
+        return server_handle, item_handle, collected
+    # Events raised before the stream opens wait in the session's queue, so
+    # advising first loses nothing.
+    _, why = await _step(
+        "stream-events", _collect(session, max_events, timeout_ms, collected.append)
+    )
+    if why == "timeout":
+        raise CliError(
+            "timeout",
+            f"received {len(collected)} of {max_events} events within {timeout_ms} ms",
+        )
+    if why == "end":
+        raise CliError(
+            "transport",
+            f"the event stream ended after {len(collected)} of {max_events} events",
+        )
+    return server_handle, item_handle, collected
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Runs ``mxgw-py`` with ``argv`` (default: the process arguments); returns the exit code."""
+    code: int = cli.main(args=argv, prog_name=PROG, standalone_mode=False)
+    return code
+
+
+def main() -> NoReturn:
+    """The console-script entry point."""
+    sys.exit(run())

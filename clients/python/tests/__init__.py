@@ -1,0 +1,1 @@
+"""Tests of the MXAccess Gateway Python client."""

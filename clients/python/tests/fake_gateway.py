@@ -1,0 +1,157 @@
+"""An in-process fake of the gateway service on 127.0.0.1:0, for unit tests.
+
+It records every request with its metadata, answers from programmable
+replies, and can fail a method with a status and ``mxgateway-error`` kind.
+Streams are fed from an :class:`asyncio.Queue`, and the fake notes when the
+client cancelled one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeAlias
+
+import grpc
+
+from mxgateway import pb
+from mxgateway._transport import method_path
+
+__all__ = ["FakeGateway", "Failure", "Recorded"]
+
+# Generic only in the type stubs, so the aliases are strings.
+Ctx: TypeAlias = "grpc.aio.ServicerContext[Any, Any]"
+Handler: TypeAlias = "grpc.RpcMethodHandler[Any, Any]"
+
+
+@dataclass
+class Recorded:
+    method: str
+    request: Any
+    metadata: dict[str, str]
+
+
+@dataclass
+class Failure:
+    code: grpc.StatusCode
+    message: str
+    kind: str | None = None
+
+
+@dataclass
+class FakeGateway:
+    """The fake's state; tests program it and read what it saw."""
+
+    calls: list[Recorded] = field(default_factory=list)
+    failures: dict[str, Failure] = field(default_factory=dict)
+    invoke_replies: list[pb.MxCommandReply] = field(default_factory=list)
+    events: asyncio.Queue[pb.StreamEventsReply | None] = field(default_factory=asyncio.Queue)
+    stream_cancelled: asyncio.Event = field(default_factory=asyncio.Event)
+    stream_started: asyncio.Event = field(default_factory=asyncio.Event)
+    invoke_delay: float = 0.0
+    server: grpc.aio.Server | None = None
+    port: int = 0
+
+    @property
+    def endpoint(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def requests(self, method: str) -> list[Any]:
+        return [c.request for c in self.calls if c.method == method]
+
+    async def _record(self, method: str, request: Any, context: Ctx) -> None:
+        metadata = {k: v for k, v in context.invocation_metadata() or () if isinstance(v, str)}
+        self.calls.append(Recorded(method, request, metadata))
+        failure = self.failures.get(method)
+        if failure is not None:
+            if failure.kind is not None:
+                context.set_trailing_metadata((("mxgateway-error", failure.kind),))
+            await context.abort(failure.code, failure.message)
+
+    async def open_session(
+        self, request: pb.OpenSessionRequest, context: Ctx
+    ) -> pb.OpenSessionReply:
+        await self._record("OpenSession", request, context)
+        return pb.OpenSessionReply(
+            session_id="sess-1",
+            gateway_version="0.1.0",
+            backend="sim",
+            worker_protocol_version=1,
+            capabilities=["mxaccess-core", "event-conflation"],
+            limits=pb.ServerLimits(max_sessions=64, max_events_per_batch=256),
+        )
+
+    async def close_session(
+        self, request: pb.CloseSessionRequest, context: Ctx
+    ) -> pb.CloseSessionReply:
+        await self._record("CloseSession", request, context)
+        return pb.CloseSessionReply(closed=True)
+
+    async def invoke(self, request: pb.MxCommandRequest, context: Ctx) -> pb.MxCommandReply:
+        await self._record("Invoke", request, context)
+        if self.invoke_delay:
+            await asyncio.sleep(self.invoke_delay)
+        if self.invoke_replies:
+            return self.invoke_replies.pop(0)
+        arm = request.command.WhichOneof("command")
+        reply = pb.MxCommandReply(protocol_status=pb.PROTOCOL_STATUS_OK)
+        if arm == "register":
+            reply.server_handle = 1
+        elif arm in ("add_item", "add_item2"):
+            reply.item_handle = 2
+        elif arm == "authenticate_user":
+            reply.user_id = 7
+        return reply
+
+    async def stream_events(
+        self, request: pb.StreamEventsRequest, context: Ctx
+    ) -> AsyncIterator[pb.StreamEventsReply]:
+        await self._record("StreamEvents", request, context)
+        self.stream_started.set()
+        try:
+            while True:
+                batch = await self.events.get()
+                if batch is None:
+                    return
+                yield batch
+        except asyncio.CancelledError:
+            self.stream_cancelled.set()
+            raise
+
+    def handler(self) -> grpc.GenericRpcHandler[Any, Any]:
+        def unary(fn: Callable[..., Any], req: Any, rep: Any) -> Handler:
+            return grpc.unary_unary_rpc_method_handler(
+                fn, request_deserializer=req.FromString, response_serializer=rep.SerializeToString
+            )
+
+        handlers = {
+            method_path("OpenSession"): unary(
+                self.open_session, pb.OpenSessionRequest, pb.OpenSessionReply
+            ),
+            method_path("CloseSession"): unary(
+                self.close_session, pb.CloseSessionRequest, pb.CloseSessionReply
+            ),
+            method_path("Invoke"): unary(self.invoke, pb.MxCommandRequest, pb.MxCommandReply),
+            method_path("StreamEvents"): grpc.unary_stream_rpc_method_handler(
+                self.stream_events,
+                request_deserializer=pb.StreamEventsRequest.FromString,
+                response_serializer=pb.StreamEventsReply.SerializeToString,
+            ),
+        }
+
+        class Generic(grpc.GenericRpcHandler):  # type: ignore[type-arg]
+            def service(self, handler_call_details: grpc.HandlerCallDetails) -> Handler | None:
+                return handlers.get(handler_call_details.method)
+
+        return Generic()
+
+    async def start(self) -> None:
+        self.server = grpc.aio.server()
+        self.server.add_generic_rpc_handlers((self.handler(),))
+        self.port = self.server.add_insecure_port("127.0.0.1:0")
+        await self.server.start()
+
+    async def stop(self) -> None:
+        if self.server is not None:
+            await self.server.stop(None)
