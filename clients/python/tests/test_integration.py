@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from mxgateway import GatewayClient, MxGatewayAuthorizationError, MxGatewaySessionError
+from mxgateway import GatewayClient, MxGatewayAuthorizationError, MxGatewaySessionError, pb
 
 from .conftest import TEST_ITEM, RealGateway, binary
 
@@ -240,11 +240,7 @@ async def test_library_against_the_real_gateway(gateway: RealGateway) -> None:
                         break
             assert seen_written
             raw = await session.invoke_raw(
-                __import__("mxgateway").pb.MxCommand(
-                    advise=__import__("mxgateway").pb.ItemCommand(
-                        server_handle=server, item_handle=999
-                    )
-                )
+                pb.MxCommand(advise=pb.ItemCommand(server_handle=server, item_handle=999))
             )
             assert raw.hresult != 0  # an MXAccess failure stays in the raw reply
         finally:
