@@ -6,10 +6,12 @@
 #![forbid(unsafe_code)]
 
 mod conflate;
+mod pattern;
 mod status;
 mod value;
 
 pub use conflate::{ConflatingQueue, Push};
+pub use pattern::{AllowList, TagPattern};
 pub use status::{
     detail, hresult, quality, MxStatus, SecurityClassification, StatusCategory, StatusSource,
 };

@@ -17,10 +17,12 @@ class ProtocolStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     PROTOCOL_STATUS_OK: _ClassVar[ProtocolStatus]
     PROTOCOL_STATUS_INVALID_REQUEST: _ClassVar[ProtocolStatus]
     PROTOCOL_STATUS_INTERNAL_ERROR: _ClassVar[ProtocolStatus]
+    PROTOCOL_STATUS_PERMISSION_DENIED: _ClassVar[ProtocolStatus]
 PROTOCOL_STATUS_UNSPECIFIED: ProtocolStatus
 PROTOCOL_STATUS_OK: ProtocolStatus
 PROTOCOL_STATUS_INVALID_REQUEST: ProtocolStatus
 PROTOCOL_STATUS_INTERNAL_ERROR: ProtocolStatus
+PROTOCOL_STATUS_PERMISSION_DENIED: ProtocolStatus
 
 class RegisterCommand(_message.Message):
     __slots__ = ("client_name",)
@@ -126,8 +128,188 @@ class AuthenticateUserCommand(_message.Message):
     password: str
     def __init__(self, server_handle: _Optional[int] = ..., user_name: _Optional[str] = ..., password: _Optional[str] = ...) -> None: ...
 
+class ItemDefinitionsBulkCommand(_message.Message):
+    __slots__ = ("server_handle", "item_definitions")
+    SERVER_HANDLE_FIELD_NUMBER: _ClassVar[int]
+    ITEM_DEFINITIONS_FIELD_NUMBER: _ClassVar[int]
+    server_handle: int
+    item_definitions: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, server_handle: _Optional[int] = ..., item_definitions: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ItemHandlesBulkCommand(_message.Message):
+    __slots__ = ("server_handle", "item_handles")
+    SERVER_HANDLE_FIELD_NUMBER: _ClassVar[int]
+    ITEM_HANDLES_FIELD_NUMBER: _ClassVar[int]
+    server_handle: int
+    item_handles: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, server_handle: _Optional[int] = ..., item_handles: _Optional[_Iterable[int]] = ...) -> None: ...
+
+class WriteBulkEntry(_message.Message):
+    __slots__ = ("item_handle", "value", "user_id")
+    ITEM_HANDLE_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    item_handle: int
+    value: _values_pb2.MxValue
+    user_id: int
+    def __init__(self, item_handle: _Optional[int] = ..., value: _Optional[_Union[_values_pb2.MxValue, _Mapping]] = ..., user_id: _Optional[int] = ...) -> None: ...
+
+class WriteBulkCommand(_message.Message):
+    __slots__ = ("server_handle", "entries")
+    SERVER_HANDLE_FIELD_NUMBER: _ClassVar[int]
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    server_handle: int
+    entries: _containers.RepeatedCompositeFieldContainer[WriteBulkEntry]
+    def __init__(self, server_handle: _Optional[int] = ..., entries: _Optional[_Iterable[_Union[WriteBulkEntry, _Mapping]]] = ...) -> None: ...
+
+class Write2BulkEntry(_message.Message):
+    __slots__ = ("item_handle", "value", "timestamp", "user_id")
+    ITEM_HANDLE_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    item_handle: int
+    value: _values_pb2.MxValue
+    timestamp: _timestamp_pb2.Timestamp
+    user_id: int
+    def __init__(self, item_handle: _Optional[int] = ..., value: _Optional[_Union[_values_pb2.MxValue, _Mapping]] = ..., timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., user_id: _Optional[int] = ...) -> None: ...
+
+class Write2BulkCommand(_message.Message):
+    __slots__ = ("server_handle", "entries")
+    SERVER_HANDLE_FIELD_NUMBER: _ClassVar[int]
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    server_handle: int
+    entries: _containers.RepeatedCompositeFieldContainer[Write2BulkEntry]
+    def __init__(self, server_handle: _Optional[int] = ..., entries: _Optional[_Iterable[_Union[Write2BulkEntry, _Mapping]]] = ...) -> None: ...
+
+class WriteSecuredBulkEntry(_message.Message):
+    __slots__ = ("item_handle", "current_user_id", "verifier_user_id", "value")
+    ITEM_HANDLE_FIELD_NUMBER: _ClassVar[int]
+    CURRENT_USER_ID_FIELD_NUMBER: _ClassVar[int]
+    VERIFIER_USER_ID_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    item_handle: int
+    current_user_id: int
+    verifier_user_id: int
+    value: _values_pb2.MxValue
+    def __init__(self, item_handle: _Optional[int] = ..., current_user_id: _Optional[int] = ..., verifier_user_id: _Optional[int] = ..., value: _Optional[_Union[_values_pb2.MxValue, _Mapping]] = ...) -> None: ...
+
+class WriteSecuredBulkCommand(_message.Message):
+    __slots__ = ("server_handle", "entries")
+    SERVER_HANDLE_FIELD_NUMBER: _ClassVar[int]
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    server_handle: int
+    entries: _containers.RepeatedCompositeFieldContainer[WriteSecuredBulkEntry]
+    def __init__(self, server_handle: _Optional[int] = ..., entries: _Optional[_Iterable[_Union[WriteSecuredBulkEntry, _Mapping]]] = ...) -> None: ...
+
+class WriteSecured2BulkEntry(_message.Message):
+    __slots__ = ("item_handle", "current_user_id", "verifier_user_id", "value", "timestamp")
+    ITEM_HANDLE_FIELD_NUMBER: _ClassVar[int]
+    CURRENT_USER_ID_FIELD_NUMBER: _ClassVar[int]
+    VERIFIER_USER_ID_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    item_handle: int
+    current_user_id: int
+    verifier_user_id: int
+    value: _values_pb2.MxValue
+    timestamp: _timestamp_pb2.Timestamp
+    def __init__(self, item_handle: _Optional[int] = ..., current_user_id: _Optional[int] = ..., verifier_user_id: _Optional[int] = ..., value: _Optional[_Union[_values_pb2.MxValue, _Mapping]] = ..., timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class WriteSecured2BulkCommand(_message.Message):
+    __slots__ = ("server_handle", "entries")
+    SERVER_HANDLE_FIELD_NUMBER: _ClassVar[int]
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    server_handle: int
+    entries: _containers.RepeatedCompositeFieldContainer[WriteSecured2BulkEntry]
+    def __init__(self, server_handle: _Optional[int] = ..., entries: _Optional[_Iterable[_Union[WriteSecured2BulkEntry, _Mapping]]] = ...) -> None: ...
+
+class ReadBulkCommand(_message.Message):
+    __slots__ = ("server_handle", "item_definitions", "timeout_ms")
+    SERVER_HANDLE_FIELD_NUMBER: _ClassVar[int]
+    ITEM_DEFINITIONS_FIELD_NUMBER: _ClassVar[int]
+    TIMEOUT_MS_FIELD_NUMBER: _ClassVar[int]
+    server_handle: int
+    item_definitions: _containers.RepeatedScalarFieldContainer[str]
+    timeout_ms: int
+    def __init__(self, server_handle: _Optional[int] = ..., item_definitions: _Optional[_Iterable[str]] = ..., timeout_ms: _Optional[int] = ...) -> None: ...
+
+class SubscribeResult(_message.Message):
+    __slots__ = ("item_definition", "item_handle", "was_successful", "hresult", "statuses", "message", "denied_by_constraint")
+    ITEM_DEFINITION_FIELD_NUMBER: _ClassVar[int]
+    ITEM_HANDLE_FIELD_NUMBER: _ClassVar[int]
+    WAS_SUCCESSFUL_FIELD_NUMBER: _ClassVar[int]
+    HRESULT_FIELD_NUMBER: _ClassVar[int]
+    STATUSES_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    DENIED_BY_CONSTRAINT_FIELD_NUMBER: _ClassVar[int]
+    item_definition: str
+    item_handle: int
+    was_successful: bool
+    hresult: int
+    statuses: _containers.RepeatedCompositeFieldContainer[_values_pb2.MxStatus]
+    message: str
+    denied_by_constraint: bool
+    def __init__(self, item_definition: _Optional[str] = ..., item_handle: _Optional[int] = ..., was_successful: _Optional[bool] = ..., hresult: _Optional[int] = ..., statuses: _Optional[_Iterable[_Union[_values_pb2.MxStatus, _Mapping]]] = ..., message: _Optional[str] = ..., denied_by_constraint: _Optional[bool] = ...) -> None: ...
+
+class BulkWriteResult(_message.Message):
+    __slots__ = ("item_handle", "was_successful", "hresult", "statuses", "message", "denied_by_constraint")
+    ITEM_HANDLE_FIELD_NUMBER: _ClassVar[int]
+    WAS_SUCCESSFUL_FIELD_NUMBER: _ClassVar[int]
+    HRESULT_FIELD_NUMBER: _ClassVar[int]
+    STATUSES_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    DENIED_BY_CONSTRAINT_FIELD_NUMBER: _ClassVar[int]
+    item_handle: int
+    was_successful: bool
+    hresult: int
+    statuses: _containers.RepeatedCompositeFieldContainer[_values_pb2.MxStatus]
+    message: str
+    denied_by_constraint: bool
+    def __init__(self, item_handle: _Optional[int] = ..., was_successful: _Optional[bool] = ..., hresult: _Optional[int] = ..., statuses: _Optional[_Iterable[_Union[_values_pb2.MxStatus, _Mapping]]] = ..., message: _Optional[str] = ..., denied_by_constraint: _Optional[bool] = ...) -> None: ...
+
+class BulkReadResult(_message.Message):
+    __slots__ = ("item_definition", "was_successful", "was_cached", "value", "quality", "timestamp", "statuses", "message", "denied_by_constraint")
+    ITEM_DEFINITION_FIELD_NUMBER: _ClassVar[int]
+    WAS_SUCCESSFUL_FIELD_NUMBER: _ClassVar[int]
+    WAS_CACHED_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    QUALITY_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    STATUSES_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    DENIED_BY_CONSTRAINT_FIELD_NUMBER: _ClassVar[int]
+    item_definition: str
+    was_successful: bool
+    was_cached: bool
+    value: _values_pb2.MxValue
+    quality: int
+    timestamp: _timestamp_pb2.Timestamp
+    statuses: _containers.RepeatedCompositeFieldContainer[_values_pb2.MxStatus]
+    message: str
+    denied_by_constraint: bool
+    def __init__(self, item_definition: _Optional[str] = ..., was_successful: _Optional[bool] = ..., was_cached: _Optional[bool] = ..., value: _Optional[_Union[_values_pb2.MxValue, _Mapping]] = ..., quality: _Optional[int] = ..., timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., statuses: _Optional[_Iterable[_Union[_values_pb2.MxStatus, _Mapping]]] = ..., message: _Optional[str] = ..., denied_by_constraint: _Optional[bool] = ...) -> None: ...
+
+class SubscribeResults(_message.Message):
+    __slots__ = ("results",)
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[SubscribeResult]
+    def __init__(self, results: _Optional[_Iterable[_Union[SubscribeResult, _Mapping]]] = ...) -> None: ...
+
+class BulkWriteResults(_message.Message):
+    __slots__ = ("results",)
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[BulkWriteResult]
+    def __init__(self, results: _Optional[_Iterable[_Union[BulkWriteResult, _Mapping]]] = ...) -> None: ...
+
+class BulkReadResults(_message.Message):
+    __slots__ = ("results",)
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[BulkReadResult]
+    def __init__(self, results: _Optional[_Iterable[_Union[BulkReadResult, _Mapping]]] = ...) -> None: ...
+
 class MxCommand(_message.Message):
-    __slots__ = ("register", "unregister", "add_item", "add_item2", "remove_item", "advise", "advise_supervisory", "unadvise", "write", "write2", "write_secured", "write_secured2", "authenticate_user")
+    __slots__ = ("register", "unregister", "add_item", "add_item2", "remove_item", "advise", "advise_supervisory", "unadvise", "write", "write2", "write_secured", "write_secured2", "authenticate_user", "add_item_bulk", "advise_item_bulk", "remove_item_bulk", "unadvise_item_bulk", "subscribe_bulk", "unsubscribe_bulk", "write_bulk", "write2_bulk", "write_secured_bulk", "write_secured2_bulk", "read_bulk")
     REGISTER_FIELD_NUMBER: _ClassVar[int]
     UNREGISTER_FIELD_NUMBER: _ClassVar[int]
     ADD_ITEM_FIELD_NUMBER: _ClassVar[int]
@@ -141,6 +323,17 @@ class MxCommand(_message.Message):
     WRITE_SECURED_FIELD_NUMBER: _ClassVar[int]
     WRITE_SECURED2_FIELD_NUMBER: _ClassVar[int]
     AUTHENTICATE_USER_FIELD_NUMBER: _ClassVar[int]
+    ADD_ITEM_BULK_FIELD_NUMBER: _ClassVar[int]
+    ADVISE_ITEM_BULK_FIELD_NUMBER: _ClassVar[int]
+    REMOVE_ITEM_BULK_FIELD_NUMBER: _ClassVar[int]
+    UNADVISE_ITEM_BULK_FIELD_NUMBER: _ClassVar[int]
+    SUBSCRIBE_BULK_FIELD_NUMBER: _ClassVar[int]
+    UNSUBSCRIBE_BULK_FIELD_NUMBER: _ClassVar[int]
+    WRITE_BULK_FIELD_NUMBER: _ClassVar[int]
+    WRITE2_BULK_FIELD_NUMBER: _ClassVar[int]
+    WRITE_SECURED_BULK_FIELD_NUMBER: _ClassVar[int]
+    WRITE_SECURED2_BULK_FIELD_NUMBER: _ClassVar[int]
+    READ_BULK_FIELD_NUMBER: _ClassVar[int]
     register: RegisterCommand
     unregister: UnregisterCommand
     add_item: AddItemCommand
@@ -154,10 +347,21 @@ class MxCommand(_message.Message):
     write_secured: WriteSecuredCommand
     write_secured2: WriteSecured2Command
     authenticate_user: AuthenticateUserCommand
-    def __init__(self, register: _Optional[_Union[RegisterCommand, _Mapping]] = ..., unregister: _Optional[_Union[UnregisterCommand, _Mapping]] = ..., add_item: _Optional[_Union[AddItemCommand, _Mapping]] = ..., add_item2: _Optional[_Union[AddItem2Command, _Mapping]] = ..., remove_item: _Optional[_Union[ItemCommand, _Mapping]] = ..., advise: _Optional[_Union[ItemCommand, _Mapping]] = ..., advise_supervisory: _Optional[_Union[ItemCommand, _Mapping]] = ..., unadvise: _Optional[_Union[ItemCommand, _Mapping]] = ..., write: _Optional[_Union[WriteCommand, _Mapping]] = ..., write2: _Optional[_Union[Write2Command, _Mapping]] = ..., write_secured: _Optional[_Union[WriteSecuredCommand, _Mapping]] = ..., write_secured2: _Optional[_Union[WriteSecured2Command, _Mapping]] = ..., authenticate_user: _Optional[_Union[AuthenticateUserCommand, _Mapping]] = ...) -> None: ...
+    add_item_bulk: ItemDefinitionsBulkCommand
+    advise_item_bulk: ItemHandlesBulkCommand
+    remove_item_bulk: ItemHandlesBulkCommand
+    unadvise_item_bulk: ItemHandlesBulkCommand
+    subscribe_bulk: ItemDefinitionsBulkCommand
+    unsubscribe_bulk: ItemHandlesBulkCommand
+    write_bulk: WriteBulkCommand
+    write2_bulk: Write2BulkCommand
+    write_secured_bulk: WriteSecuredBulkCommand
+    write_secured2_bulk: WriteSecured2BulkCommand
+    read_bulk: ReadBulkCommand
+    def __init__(self, register: _Optional[_Union[RegisterCommand, _Mapping]] = ..., unregister: _Optional[_Union[UnregisterCommand, _Mapping]] = ..., add_item: _Optional[_Union[AddItemCommand, _Mapping]] = ..., add_item2: _Optional[_Union[AddItem2Command, _Mapping]] = ..., remove_item: _Optional[_Union[ItemCommand, _Mapping]] = ..., advise: _Optional[_Union[ItemCommand, _Mapping]] = ..., advise_supervisory: _Optional[_Union[ItemCommand, _Mapping]] = ..., unadvise: _Optional[_Union[ItemCommand, _Mapping]] = ..., write: _Optional[_Union[WriteCommand, _Mapping]] = ..., write2: _Optional[_Union[Write2Command, _Mapping]] = ..., write_secured: _Optional[_Union[WriteSecuredCommand, _Mapping]] = ..., write_secured2: _Optional[_Union[WriteSecured2Command, _Mapping]] = ..., authenticate_user: _Optional[_Union[AuthenticateUserCommand, _Mapping]] = ..., add_item_bulk: _Optional[_Union[ItemDefinitionsBulkCommand, _Mapping]] = ..., advise_item_bulk: _Optional[_Union[ItemHandlesBulkCommand, _Mapping]] = ..., remove_item_bulk: _Optional[_Union[ItemHandlesBulkCommand, _Mapping]] = ..., unadvise_item_bulk: _Optional[_Union[ItemHandlesBulkCommand, _Mapping]] = ..., subscribe_bulk: _Optional[_Union[ItemDefinitionsBulkCommand, _Mapping]] = ..., unsubscribe_bulk: _Optional[_Union[ItemHandlesBulkCommand, _Mapping]] = ..., write_bulk: _Optional[_Union[WriteBulkCommand, _Mapping]] = ..., write2_bulk: _Optional[_Union[Write2BulkCommand, _Mapping]] = ..., write_secured_bulk: _Optional[_Union[WriteSecuredBulkCommand, _Mapping]] = ..., write_secured2_bulk: _Optional[_Union[WriteSecured2BulkCommand, _Mapping]] = ..., read_bulk: _Optional[_Union[ReadBulkCommand, _Mapping]] = ...) -> None: ...
 
 class MxCommandReply(_message.Message):
-    __slots__ = ("protocol_status", "hresult", "statuses", "message", "server_handle", "item_handle", "user_id")
+    __slots__ = ("protocol_status", "hresult", "statuses", "message", "server_handle", "item_handle", "user_id", "subscribe_results", "write_results", "read_results")
     PROTOCOL_STATUS_FIELD_NUMBER: _ClassVar[int]
     HRESULT_FIELD_NUMBER: _ClassVar[int]
     STATUSES_FIELD_NUMBER: _ClassVar[int]
@@ -165,6 +369,9 @@ class MxCommandReply(_message.Message):
     SERVER_HANDLE_FIELD_NUMBER: _ClassVar[int]
     ITEM_HANDLE_FIELD_NUMBER: _ClassVar[int]
     USER_ID_FIELD_NUMBER: _ClassVar[int]
+    SUBSCRIBE_RESULTS_FIELD_NUMBER: _ClassVar[int]
+    WRITE_RESULTS_FIELD_NUMBER: _ClassVar[int]
+    READ_RESULTS_FIELD_NUMBER: _ClassVar[int]
     protocol_status: ProtocolStatus
     hresult: int
     statuses: _containers.RepeatedCompositeFieldContainer[_values_pb2.MxStatus]
@@ -172,7 +379,10 @@ class MxCommandReply(_message.Message):
     server_handle: int
     item_handle: int
     user_id: int
-    def __init__(self, protocol_status: _Optional[_Union[ProtocolStatus, str]] = ..., hresult: _Optional[int] = ..., statuses: _Optional[_Iterable[_Union[_values_pb2.MxStatus, _Mapping]]] = ..., message: _Optional[str] = ..., server_handle: _Optional[int] = ..., item_handle: _Optional[int] = ..., user_id: _Optional[int] = ...) -> None: ...
+    subscribe_results: SubscribeResults
+    write_results: BulkWriteResults
+    read_results: BulkReadResults
+    def __init__(self, protocol_status: _Optional[_Union[ProtocolStatus, str]] = ..., hresult: _Optional[int] = ..., statuses: _Optional[_Iterable[_Union[_values_pb2.MxStatus, _Mapping]]] = ..., message: _Optional[str] = ..., server_handle: _Optional[int] = ..., item_handle: _Optional[int] = ..., user_id: _Optional[int] = ..., subscribe_results: _Optional[_Union[SubscribeResults, _Mapping]] = ..., write_results: _Optional[_Union[BulkWriteResults, _Mapping]] = ..., read_results: _Optional[_Union[BulkReadResults, _Mapping]] = ...) -> None: ...
 
 class OnDataChange(_message.Message):
     __slots__ = ("value", "quality", "timestamp", "statuses")

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from mxgateway.generated.mxgateway.v1 import commands_pb2 as mxgateway_dot_v1_dot_commands__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n mxgateway/worker/v1/worker.proto\x12\x13mxgateway.worker.v1\x1a\x1bmxgateway/v1/commands.proto\"\xb9\x01\n\x04Init\x12\x18\n\x10protocol_version\x18\x01 \x01(\r\x12\x12\n\nsession_id\x18\x02 \x01(\t\x12\x1d\n\x15heartbeat_interval_ms\x18\x03 \x01(\r\x12\x1a\n\x12heartbeat_grace_ms\x18\x04 \x01(\r\x12\x15\n\rplant_address\x18\x05 \x01(\t\x12\x13\n\x0bplant_token\x18\x06 \x01(\t\x12\x1c\n\x14max_events_per_batch\x18\x07 \x01(\r\"^\n\x05Ready\x12\x18\n\x10protocol_version\x18\x01 \x01(\r\x12\x16\n\x0eworker_version\x18\x02 \x01(\t\x12\x0f\n\x07\x62\x61\x63kend\x18\x03 \x01(\t\x12\x12\n\nprocess_id\x18\x04 \x01(\r\"\x1d\n\tHeartbeat\x12\x10\n\x08sequence\x18\x01 \x01(\x04\"R\n\x0e\x43ommandRequest\x12\x16\n\x0e\x63orrelation_id\x18\x01 \x01(\x04\x12(\n\x07\x63ommand\x18\x02 \x01(\x0b\x32\x17.mxgateway.v1.MxCommand\"S\n\x0c\x43ommandReply\x12\x16\n\x0e\x63orrelation_id\x18\x01 \x01(\x04\x12+\n\x05reply\x18\x02 \x01(\x0b\x32\x1c.mxgateway.v1.MxCommandReply\"3\n\nEventBatch\x12%\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x15.mxgateway.v1.MxEvent\"\n\n\x08Shutdown\"\xe7\x01\n\x0fGatewayToWorker\x12)\n\x04init\x18\x01 \x01(\x0b\x32\x19.mxgateway.worker.v1.InitH\x00\x12\x33\n\theartbeat\x18\x02 \x01(\x0b\x32\x1e.mxgateway.worker.v1.HeartbeatH\x00\x12\x36\n\x07\x63ommand\x18\x03 \x01(\x0b\x32#.mxgateway.worker.v1.CommandRequestH\x00\x12\x31\n\x08shutdown\x18\x04 \x01(\x0b\x32\x1d.mxgateway.worker.v1.ShutdownH\x00\x42\t\n\x07message\"\xe5\x01\n\x0fWorkerToGateway\x12+\n\x05ready\x18\x01 \x01(\x0b\x32\x1a.mxgateway.worker.v1.ReadyH\x00\x12\x33\n\theartbeat\x18\x02 \x01(\x0b\x32\x1e.mxgateway.worker.v1.HeartbeatH\x00\x12\x32\n\x05reply\x18\x03 \x01(\x0b\x32!.mxgateway.worker.v1.CommandReplyH\x00\x12\x31\n\x06\x65vents\x18\x04 \x01(\x0b\x32\x1f.mxgateway.worker.v1.EventBatchH\x00\x42\t\n\x07messageb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n mxgateway/worker/v1/worker.proto\x12\x13mxgateway.worker.v1\x1a\x1bmxgateway/v1/commands.proto\"\xf3\x01\n\x04Init\x12\x18\n\x10protocol_version\x18\x01 \x01(\r\x12\x12\n\nsession_id\x18\x02 \x01(\t\x12\x1d\n\x15heartbeat_interval_ms\x18\x03 \x01(\r\x12\x1a\n\x12heartbeat_grace_ms\x18\x04 \x01(\r\x12\x15\n\rplant_address\x18\x05 \x01(\t\x12\x13\n\x0bplant_token\x18\x06 \x01(\t\x12\x1c\n\x14max_events_per_batch\x18\x07 \x01(\r\x12\x38\n\x0b\x63onstraints\x18\x08 \x01(\x0b\x32#.mxgateway.worker.v1.TagConstraints\"9\n\x0eTagConstraints\x12\x12\n\nallow_read\x18\x01 \x03(\t\x12\x13\n\x0b\x61llow_write\x18\x02 \x03(\t\"^\n\x05Ready\x12\x18\n\x10protocol_version\x18\x01 \x01(\r\x12\x16\n\x0eworker_version\x18\x02 \x01(\t\x12\x0f\n\x07\x62\x61\x63kend\x18\x03 \x01(\t\x12\x12\n\nprocess_id\x18\x04 \x01(\r\"\x1d\n\tHeartbeat\x12\x10\n\x08sequence\x18\x01 \x01(\x04\"R\n\x0e\x43ommandRequest\x12\x16\n\x0e\x63orrelation_id\x18\x01 \x01(\x04\x12(\n\x07\x63ommand\x18\x02 \x01(\x0b\x32\x17.mxgateway.v1.MxCommand\"S\n\x0c\x43ommandReply\x12\x16\n\x0e\x63orrelation_id\x18\x01 \x01(\x04\x12+\n\x05reply\x18\x02 \x01(\x0b\x32\x1c.mxgateway.v1.MxCommandReply\"3\n\nEventBatch\x12%\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x15.mxgateway.v1.MxEvent\"\n\n\x08Shutdown\"\xe7\x01\n\x0fGatewayToWorker\x12)\n\x04init\x18\x01 \x01(\x0b\x32\x19.mxgateway.worker.v1.InitH\x00\x12\x33\n\theartbeat\x18\x02 \x01(\x0b\x32\x1e.mxgateway.worker.v1.HeartbeatH\x00\x12\x36\n\x07\x63ommand\x18\x03 \x01(\x0b\x32#.mxgateway.worker.v1.CommandRequestH\x00\x12\x31\n\x08shutdown\x18\x04 \x01(\x0b\x32\x1d.mxgateway.worker.v1.ShutdownH\x00\x42\t\n\x07message\"\xe5\x01\n\x0fWorkerToGateway\x12+\n\x05ready\x18\x01 \x01(\x0b\x32\x1a.mxgateway.worker.v1.ReadyH\x00\x12\x33\n\theartbeat\x18\x02 \x01(\x0b\x32\x1e.mxgateway.worker.v1.HeartbeatH\x00\x12\x32\n\x05reply\x18\x03 \x01(\x0b\x32!.mxgateway.worker.v1.CommandReplyH\x00\x12\x31\n\x06\x65vents\x18\x04 \x01(\x0b\x32\x1f.mxgateway.worker.v1.EventBatchH\x00\x42\t\n\x07messageb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,21 +33,23 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'mxgateway.worker.v1.worker_
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_INIT']._serialized_start=87
-  _globals['_INIT']._serialized_end=272
-  _globals['_READY']._serialized_start=274
-  _globals['_READY']._serialized_end=368
-  _globals['_HEARTBEAT']._serialized_start=370
-  _globals['_HEARTBEAT']._serialized_end=399
-  _globals['_COMMANDREQUEST']._serialized_start=401
-  _globals['_COMMANDREQUEST']._serialized_end=483
-  _globals['_COMMANDREPLY']._serialized_start=485
-  _globals['_COMMANDREPLY']._serialized_end=568
-  _globals['_EVENTBATCH']._serialized_start=570
-  _globals['_EVENTBATCH']._serialized_end=621
-  _globals['_SHUTDOWN']._serialized_start=623
-  _globals['_SHUTDOWN']._serialized_end=633
-  _globals['_GATEWAYTOWORKER']._serialized_start=636
-  _globals['_GATEWAYTOWORKER']._serialized_end=867
-  _globals['_WORKERTOGATEWAY']._serialized_start=870
-  _globals['_WORKERTOGATEWAY']._serialized_end=1099
+  _globals['_INIT']._serialized_end=330
+  _globals['_TAGCONSTRAINTS']._serialized_start=332
+  _globals['_TAGCONSTRAINTS']._serialized_end=389
+  _globals['_READY']._serialized_start=391
+  _globals['_READY']._serialized_end=485
+  _globals['_HEARTBEAT']._serialized_start=487
+  _globals['_HEARTBEAT']._serialized_end=516
+  _globals['_COMMANDREQUEST']._serialized_start=518
+  _globals['_COMMANDREQUEST']._serialized_end=600
+  _globals['_COMMANDREPLY']._serialized_start=602
+  _globals['_COMMANDREPLY']._serialized_end=685
+  _globals['_EVENTBATCH']._serialized_start=687
+  _globals['_EVENTBATCH']._serialized_end=738
+  _globals['_SHUTDOWN']._serialized_start=740
+  _globals['_SHUTDOWN']._serialized_end=750
+  _globals['_GATEWAYTOWORKER']._serialized_start=753
+  _globals['_GATEWAYTOWORKER']._serialized_end=984
+  _globals['_WORKERTOGATEWAY']._serialized_start=987
+  _globals['_WORKERTOGATEWAY']._serialized_end=1216
 # @@protoc_insertion_point(module_scope)

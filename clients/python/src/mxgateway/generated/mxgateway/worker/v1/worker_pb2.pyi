@@ -8,7 +8,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Init(_message.Message):
-    __slots__ = ("protocol_version", "session_id", "heartbeat_interval_ms", "heartbeat_grace_ms", "plant_address", "plant_token", "max_events_per_batch")
+    __slots__ = ("protocol_version", "session_id", "heartbeat_interval_ms", "heartbeat_grace_ms", "plant_address", "plant_token", "max_events_per_batch", "constraints")
     PROTOCOL_VERSION_FIELD_NUMBER: _ClassVar[int]
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     HEARTBEAT_INTERVAL_MS_FIELD_NUMBER: _ClassVar[int]
@@ -16,6 +16,7 @@ class Init(_message.Message):
     PLANT_ADDRESS_FIELD_NUMBER: _ClassVar[int]
     PLANT_TOKEN_FIELD_NUMBER: _ClassVar[int]
     MAX_EVENTS_PER_BATCH_FIELD_NUMBER: _ClassVar[int]
+    CONSTRAINTS_FIELD_NUMBER: _ClassVar[int]
     protocol_version: int
     session_id: str
     heartbeat_interval_ms: int
@@ -23,7 +24,16 @@ class Init(_message.Message):
     plant_address: str
     plant_token: str
     max_events_per_batch: int
-    def __init__(self, protocol_version: _Optional[int] = ..., session_id: _Optional[str] = ..., heartbeat_interval_ms: _Optional[int] = ..., heartbeat_grace_ms: _Optional[int] = ..., plant_address: _Optional[str] = ..., plant_token: _Optional[str] = ..., max_events_per_batch: _Optional[int] = ...) -> None: ...
+    constraints: TagConstraints
+    def __init__(self, protocol_version: _Optional[int] = ..., session_id: _Optional[str] = ..., heartbeat_interval_ms: _Optional[int] = ..., heartbeat_grace_ms: _Optional[int] = ..., plant_address: _Optional[str] = ..., plant_token: _Optional[str] = ..., max_events_per_batch: _Optional[int] = ..., constraints: _Optional[_Union[TagConstraints, _Mapping]] = ...) -> None: ...
+
+class TagConstraints(_message.Message):
+    __slots__ = ("allow_read", "allow_write")
+    ALLOW_READ_FIELD_NUMBER: _ClassVar[int]
+    ALLOW_WRITE_FIELD_NUMBER: _ClassVar[int]
+    allow_read: _containers.RepeatedScalarFieldContainer[str]
+    allow_write: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, allow_read: _Optional[_Iterable[str]] = ..., allow_write: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Ready(_message.Message):
     __slots__ = ("protocol_version", "worker_version", "backend", "process_id")
