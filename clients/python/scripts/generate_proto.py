@@ -70,9 +70,7 @@ def reroot_imports(source: str) -> str:
             new = _rerooted(node.module)
             if new is None:
                 continue
-            names = ", ".join(
-                f"{a.name} as {a.asname}" if a.asname else a.name for a in node.names
-            )
+            names = ", ".join(f"{a.name} as {a.asname}" if a.asname else a.name for a in node.names)
             replacement = f"from {new} import {names}"
         elif isinstance(node, ast.Import):
             if not any(_rerooted(a.name) for a in node.names):

@@ -161,4 +161,3 @@ class GatewayClient:
         tb: TracebackType | None,
     ) -> None:
         await self.close()
-

@@ -173,9 +173,7 @@ class Session:
     async def add_item(self, server_handle: int, item: str) -> int:
         """``AddItem(server_handle, item)``; returns the item handle."""
         command = commands_pb2.MxCommand(
-            add_item=commands_pb2.AddItemCommand(
-                server_handle=server_handle, item_definition=item
-            )
+            add_item=commands_pb2.AddItemCommand(server_handle=server_handle, item_definition=item)
         )
         return await self._result(command, "item_handle", "item handle")
 

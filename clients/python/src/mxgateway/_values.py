@@ -96,9 +96,7 @@ def data_type_name(number: int) -> str:
 
 def _finite(x: float, where: str) -> float:
     if not math.isfinite(x):
-        raise ValueError(
-            f"{where}: non-finite float ({x}) has no MXAccess representation"
-        )
+        raise ValueError(f"{where}: non-finite float ({x}) has no MXAccess representation")
     return x
 
 
@@ -243,9 +241,7 @@ def _fill_scalar(out: values_pb2.MxValue, kind: str, field: str, value: object) 
         out.elapsed_value.CopyFrom(_duration(value))
 
 
-def _fill_array(
-    out: values_pb2.MxValue, kind: str, field: str, items: Sequence[object]
-) -> None:
+def _fill_array(out: values_pb2.MxValue, kind: str, field: str, items: Sequence[object]) -> None:
     where = f"{kind} element"
     if kind == "bool-array":
         if not all(isinstance(i, bool) for i in items):

@@ -239,11 +239,17 @@ def session_option(func: F) -> F:
 
 def handle_options(func: F) -> F:
     func = click.option(
-        "--item-handle", required=True, type=INT32, metavar="HANDLE",
+        "--item-handle",
+        required=True,
+        type=INT32,
+        metavar="HANDLE",
         help="The handle AddItem returned.",
     )(func)
     func = click.option(
-        "--server-handle", required=True, type=INT32, metavar="HANDLE",
+        "--server-handle",
+        required=True,
+        type=INT32,
+        metavar="HANDLE",
         help="The handle Register returned.",
     )(func)
     return session_option(func)
@@ -251,15 +257,23 @@ def handle_options(func: F) -> F:
 
 def value_options(func: F) -> F:
     func = click.option(
-        "--timestamp", metavar="RFC3339",
+        "--timestamp",
+        metavar="RFC3339",
         help="A source timestamp (RFC 3339 with offset); uses Write2 / WriteSecured2.",
     )(func)
     func = click.option(
-        "--value", "value_text", required=True, metavar="VALUE",
+        "--value",
+        "value_text",
+        required=True,
+        metavar="VALUE",
         help="The value, e.g. 123, 1.5, true, 2024-01-02T03:04:05Z, or [1,2,3].",
     )(func)
     return click.option(
-        "--type", "value_type", required=True, type=click.Choice(VALUE_TYPES), metavar="TYPE",
+        "--type",
+        "value_type",
+        required=True,
+        type=click.Choice(VALUE_TYPES),
+        metavar="TYPE",
         help=f"The value type ({', '.join(VALUE_TYPES)}). Array types take a JSON array.",
     )(func)
 
@@ -382,7 +396,10 @@ def version_cmd(json_output: bool) -> None:
 
 @cli.command("open-session", help="Open a session and print its id, capabilities and limits.")
 @click.option(
-    "--client-session-name", default="mxgw", show_default=True, metavar="NAME",
+    "--client-session-name",
+    default="mxgw",
+    show_default=True,
+    metavar="NAME",
     help="A label for operators, shown in the gateway's session list.",
 )
 @connect_options
@@ -442,7 +459,10 @@ def _result(reply: pb.MxCommandReply, field: str, what: str) -> int:
 @cli.command("register", help="Register(clientName) -> serverHandle.")
 @session_option
 @click.option(
-    "--client-name", default="mxgw", show_default=True, metavar="NAME",
+    "--client-name",
+    default="mxgw",
+    show_default=True,
+    metavar="NAME",
     help="The MXAccess client name.",
 )
 @connect_options
@@ -460,8 +480,13 @@ def register_cmd(session_id: str, client_name: str, connect: Connect, json_outpu
 
 @cli.command("unregister", help="Unregister(serverHandle).")
 @session_option
-@click.option("--server-handle", required=True, type=INT32, metavar="HANDLE",
-              help="The handle Register returned.")
+@click.option(
+    "--server-handle",
+    required=True,
+    type=INT32,
+    metavar="HANDLE",
+    help="The handle Register returned.",
+)
 @connect_options
 def unregister_cmd(
     session_id: str, server_handle: int, connect: Connect, json_output: bool
@@ -479,10 +504,19 @@ def unregister_cmd(
 
 @cli.command("add-item", help="AddItem(serverHandle, item) -> itemHandle; AddItem2 with --context.")
 @session_option
-@click.option("--server-handle", required=True, type=INT32, metavar="HANDLE",
-              help="The handle Register returned.")
-@click.option("--item", required=True, metavar="REFERENCE",
-              help="The item reference, e.g. TestChildObject.TestInt.")
+@click.option(
+    "--server-handle",
+    required=True,
+    type=INT32,
+    metavar="HANDLE",
+    help="The handle Register returned.",
+)
+@click.option(
+    "--item",
+    required=True,
+    metavar="REFERENCE",
+    help="The item reference, e.g. TestChildObject.TestInt.",
+)
 @click.option("--context", metavar="CONTEXT", help="An item context; uses AddItem2.")
 @connect_options
 def add_item_cmd(
@@ -546,7 +580,13 @@ def remove_item_cmd(
     session_id: str, server_handle: int, item_handle: int, connect: Connect, json_output: bool
 ) -> None:
     _item_command(
-        "remove-item", "remove_item", session_id, server_handle, item_handle, {}, connect,
+        "remove-item",
+        "remove_item",
+        session_id,
+        server_handle,
+        item_handle,
+        {},
+        connect,
         json_output,
     )
 
@@ -555,8 +595,11 @@ def remove_item_cmd(
     "advise", help="Advise(serverHandle, itemHandle); AdviseSupervisory with --supervisory."
 )
 @handle_options
-@click.option("--supervisory", is_flag=True,
-              help="Use AdviseSupervisory (no user security checks on later writes).")
+@click.option(
+    "--supervisory",
+    is_flag=True,
+    help="Use AdviseSupervisory (no user security checks on later writes).",
+)
 @connect_options
 def advise_cmd(
     session_id: str,
@@ -568,8 +611,14 @@ def advise_cmd(
 ) -> None:
     arm = "advise_supervisory" if supervisory else "advise"
     _item_command(
-        "advise", arm, session_id, server_handle, item_handle, {"supervisory": supervisory},
-        connect, json_output,
+        "advise",
+        arm,
+        session_id,
+        server_handle,
+        item_handle,
+        {"supervisory": supervisory},
+        connect,
+        json_output,
     )
 
 
@@ -610,8 +659,14 @@ def _write_input(value_type: str, value_text: str, timestamp: str | None) -> Wri
 )
 @handle_options
 @value_options
-@click.option("--user-id", default=0, show_default=True, type=INT32, metavar="ID",
-              help="The MXAccess user id (0: none).")
+@click.option(
+    "--user-id",
+    default=0,
+    show_default=True,
+    type=INT32,
+    metavar="ID",
+    help="The MXAccess user id (0: none).",
+)
 @connect_options
 def write_cmd(
     session_id: str,
@@ -630,9 +685,7 @@ def write_cmd(
         if data.time is None:
             reply = await session.write(server_handle, item_handle, data.value, user_id)
         else:
-            reply = await session.write2(
-                server_handle, item_handle, data.value, data.time, user_id
-            )
+            reply = await session.write2(server_handle, item_handle, data.value, data.time, user_id)
         inputs: dict[str, Json] = {
             "serverHandle": server_handle,
             "itemHandle": item_handle,
@@ -653,10 +706,21 @@ def write_cmd(
 )
 @handle_options
 @value_options
-@click.option("--current-user-id", required=True, type=INT32, metavar="ID",
-              help="The writing user's id, from authenticate-user.")
-@click.option("--verifier-user-id", default=0, show_default=True, type=INT32, metavar="ID",
-              help="The verifying user's id, for verified writes (0: none).")
+@click.option(
+    "--current-user-id",
+    required=True,
+    type=INT32,
+    metavar="ID",
+    help="The writing user's id, from authenticate-user.",
+)
+@click.option(
+    "--verifier-user-id",
+    default=0,
+    show_default=True,
+    type=INT32,
+    metavar="ID",
+    help="The verifying user's id, for verified writes (0: none).",
+)
 @connect_options
 def write_secured_cmd(
     session_id: str,
@@ -696,13 +760,22 @@ def write_secured_cmd(
 
 @cli.command("authenticate-user", help="AuthenticateUser(serverHandle, user, password) -> userId.")
 @session_option
-@click.option("--server-handle", required=True, type=INT32, metavar="HANDLE",
-              help="The handle Register returned.")
+@click.option(
+    "--server-handle",
+    required=True,
+    type=INT32,
+    metavar="HANDLE",
+    help="The handle Register returned.",
+)
 @click.option("--user", required=True, metavar="NAME", help="The user name.")
-@click.option("--password", metavar="PASSWORD",
-              help="The password. Prefer --password-env: command lines are visible to other users.")
-@click.option("--password-env", metavar="NAME",
-              help="Read the password from this environment variable.")
+@click.option(
+    "--password",
+    metavar="PASSWORD",
+    help="The password. Prefer --password-env: command lines are visible to other users.",
+)
+@click.option(
+    "--password-env", metavar="NAME", help="Read the password from this environment variable."
+)
 @connect_options
 def authenticate_user_cmd(
     session_id: str,
@@ -767,12 +840,23 @@ async def _collect(
     help="Stream a session's events, one line per event (JSON Lines with --json).",
 )
 @session_option
-@click.option("--max-events", default=0, show_default=True, type=MAX_EVENTS, metavar="N",
-              help="Stop after this many events (0: until interrupted or --timeout-ms; "
-              "at most 1000000).")
-@click.option("--timeout-ms", default=0, show_default=True, type=U64, metavar="MS",
-              help="Stop after this long, in milliseconds (0: no limit). Ending at the limit "
-              "is not an error.")
+@click.option(
+    "--max-events",
+    default=0,
+    show_default=True,
+    type=MAX_EVENTS,
+    metavar="N",
+    help="Stop after this many events (0: until interrupted or --timeout-ms; at most 1000000).",
+)
+@click.option(
+    "--timeout-ms",
+    default=0,
+    show_default=True,
+    type=U64,
+    metavar="MS",
+    help="Stop after this long, in milliseconds (0: no limit). Ending at the limit "
+    "is not an error.",
+)
 @connect_options
 def stream_events_cmd(
     session_id: str, max_events: int, timeout_ms: int, connect: Connect, json_output: bool
@@ -793,15 +877,35 @@ def stream_events_cmd(
 @cli.command(
     "smoke", help="Open, register, add, advise, collect events, and always close the session."
 )
-@click.option("--item", required=True, metavar="REFERENCE",
-              help="The item reference to subscribe to, e.g. TestChildObject.TestInt.")
-@click.option("--client-name", default="mxgw-smoke", show_default=True, metavar="NAME",
-              help="The MXAccess client name (also the session label).")
-@click.option("--max-events", default=1, show_default=True, type=MAX_EVENTS, metavar="N",
-              help="How many events to collect (at most 1000000).")
-@click.option("--timeout-ms", default=10_000, show_default=True, type=U64, metavar="MS",
-              help="How long to wait for the events, in milliseconds; fewer events is a "
-              "timeout error.")
+@click.option(
+    "--item",
+    required=True,
+    metavar="REFERENCE",
+    help="The item reference to subscribe to, e.g. TestChildObject.TestInt.",
+)
+@click.option(
+    "--client-name",
+    default="mxgw-smoke",
+    show_default=True,
+    metavar="NAME",
+    help="The MXAccess client name (also the session label).",
+)
+@click.option(
+    "--max-events",
+    default=1,
+    show_default=True,
+    type=MAX_EVENTS,
+    metavar="N",
+    help="How many events to collect (at most 1000000).",
+)
+@click.option(
+    "--timeout-ms",
+    default=10_000,
+    show_default=True,
+    type=U64,
+    metavar="MS",
+    help="How long to wait for the events, in milliseconds; fewer events is a timeout error.",
+)
 @connect_options
 def smoke_cmd(
     item: str,

@@ -54,9 +54,7 @@ def format_timestamp(seconds: int, nanos: int) -> str | None:
         return None
     year, month, day = _civil_from_days(seconds // _DAY)
     secs = seconds % _DAY
-    text = (
-        f"{year:04}-{month:02}-{day:02}T{secs // 3600:02}:{secs % 3600 // 60:02}:{secs % 60:02}"
-    )
+    text = f"{year:04}-{month:02}-{day:02}T{secs // 3600:02}:{secs % 3600 // 60:02}:{secs % 60:02}"
     if nanos:
         if nanos % 1_000_000 == 0:
             text += f".{nanos // 1_000_000:03}"
