@@ -39,8 +39,12 @@ pub struct Limits {
     pub max_events_per_batch: usize,
     /// Largest gRPC message accepted or sent.
     pub max_message_bytes: usize,
-    /// Largest bulk request (advertised now; enforced by the bulk commands).
+    /// Most entries in one bulk command; advertised in OpenSession, a longer
+    /// request is INVALID_ARGUMENT naming this limit.
     pub max_bulk_items: usize,
+    /// How long a ReadBulk entry waits for its first data change when the
+    /// request gives `timeout_ms = 0`.
+    pub read_bulk_timeout: Duration,
     /// How often the gateway and each worker exchange heartbeats.
     pub heartbeat_interval: Duration,
     /// A worker silent for this long is declared hung and killed...
@@ -62,6 +66,7 @@ impl Default for Limits {
             max_events_per_batch: 4096,
             max_message_bytes: 16 * 1024 * 1024,
             max_bulk_items: 10_000,
+            read_bulk_timeout: Duration::from_secs(5),
             heartbeat_interval: Duration::from_millis(1000),
             heartbeat_grace: Duration::from_millis(5000),
             heartbeat_ceiling: Duration::from_secs(60),

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use mxgateway::auth::{KeyStore, Scope};
+use mxgateway::auth::{KeyOptions, KeyStore, Scope};
 use mxgateway::config::{self, Config, GalaxySource, TlsFiles};
 use mxgateway::{Gateway, StartError};
 
@@ -78,6 +78,12 @@ struct ServeArgs {
     /// Events queued per session before data changes are conflated per item.
     #[arg(long)]
     event_queue_capacity: Option<usize>,
+    /// Largest bulk request (entries per call), advertised in OpenSession.
+    #[arg(long)]
+    max_bulk_items: Option<usize>,
+    /// How long a ReadBulk entry waits for its first data change when the request says 0.
+    #[arg(long)]
+    read_bulk_timeout_ms: Option<u64>,
     /// Heartbeat period between the gateway and each worker.
     #[arg(long)]
     heartbeat_interval_ms: Option<u64>,
@@ -101,6 +107,15 @@ enum KeysCmd {
         /// Scopes (repeatable): mx:read, mx:write, mx:write-secured, metadata:read, alarms:read, alarms:ack, admin.
         #[arg(long = "scope", required = true)]
         scopes: Vec<String>,
+        /// Read allow-list glob (repeatable): AddItem, AddItem2, AddItemBulk, SubscribeBulk and
+        /// ReadBulk only accept matching references. `*` matches any run of characters, `?` one;
+        /// case-insensitive. Without any, the key may read every tag.
+        #[arg(long = "allow-read", value_name = "PATTERN")]
+        allow_read: Vec<String>,
+        /// Write allow-list glob (repeatable): every write arm, single and bulk, only writes items
+        /// whose reference matches. Without any, the key may write every tag its scopes allow.
+        #[arg(long = "allow-write", value_name = "PATTERN")]
+        allow_write: Vec<String>,
         #[arg(long)]
         json: bool,
     },
@@ -173,6 +188,8 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     l.session_idle_timeout = millis(args.session_idle_timeout_ms, l.session_idle_timeout);
     l.default_command_timeout = millis(args.command_timeout_ms, l.default_command_timeout);
     l.event_queue_capacity = args.event_queue_capacity.unwrap_or(l.event_queue_capacity);
+    l.max_bulk_items = args.max_bulk_items.unwrap_or(l.max_bulk_items);
+    l.read_bulk_timeout = millis(args.read_bulk_timeout_ms, l.read_bulk_timeout);
     l.heartbeat_interval = millis(args.heartbeat_interval_ms, l.heartbeat_interval);
     l.heartbeat_grace = millis(args.heartbeat_grace_ms, l.heartbeat_grace);
     l.heartbeat_ceiling = millis(args.heartbeat_ceiling_ms, l.heartbeat_ceiling);
@@ -236,11 +253,17 @@ fn keys(cmd: KeysCmd) -> anyhow::Result<()> {
             state_dir,
             name,
             scopes,
+            allow_read,
+            allow_write,
             json,
         } => {
             let scopes: Vec<Scope> = scopes.iter().map(|s| s.parse()).collect::<Result<_, _>>()?;
             let store = KeyStore::open(&state_dir.unwrap_or_else(config::default_state_dir))?;
-            let created = store.create(&name, &scopes)?;
+            let options = KeyOptions {
+                allow_read,
+                allow_write,
+            };
+            let created = store.create_with_options(&name, &scopes, options)?;
             let info = serde_json::to_value(&created.record)?;
             if json {
                 let mut out = serde_json::json!({ "key": created.key.expose() });

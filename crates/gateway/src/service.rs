@@ -12,6 +12,7 @@ use mxgateway_proto::v1::{
     OpenSessionReply, OpenSessionRequest, ProtocolStatus, ServerLimits, StreamEventsReply,
     StreamEventsRequest,
 };
+use mxgateway_proto::worker::TagConstraints;
 use mxgateway_worker_protocol::WORKER_PROTOCOL_VERSION;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
@@ -23,7 +24,19 @@ use crate::events::{Poll, StreamEnd};
 use crate::session::SessionManager;
 
 /// Capability tokens this gateway advertises in OpenSession.
-pub const CAPABILITIES: &[&str] = &["mxaccess-core", "event-conflation", "session-reattach"];
+pub const CAPABILITIES: &[&str] = &[
+    "mxaccess-core",
+    "event-conflation",
+    "session-reattach",
+    "bulk-read-commands",
+    "bulk-write-commands",
+    "tag-constraints",
+];
+
+/// Time a ReadBulk reply may take beyond its read timeout (the worker's
+/// reply, the pipe and the gateway), so the command deadline never cuts off
+/// a ReadBulk that completes with timed-out entries.
+const READ_BULK_DEADLINE_MARGIN: Duration = Duration::from_secs(2);
 
 /// StreamEvents messages buffered per stream before the queue conflates.
 const STREAM_CHANNEL_MESSAGES: usize = 4;
@@ -66,11 +79,46 @@ impl GatewayService {
 /// The scope each command needs.
 fn scope_for(command: &Command) -> Scope {
     match command {
-        Command::Write(_) | Command::Write2(_) => Scope::MxWrite,
-        Command::WriteSecured(_) | Command::WriteSecured2(_) | Command::AuthenticateUser(_) => {
-            Scope::MxWriteSecured
+        Command::Write(_) | Command::Write2(_) | Command::WriteBulk(_) | Command::Write2Bulk(_) => {
+            Scope::MxWrite
         }
+        Command::WriteSecured(_)
+        | Command::WriteSecured2(_)
+        | Command::WriteSecuredBulk(_)
+        | Command::WriteSecured2Bulk(_)
+        | Command::AuthenticateUser(_) => Scope::MxWriteSecured,
         _ => Scope::MxRead,
+    }
+}
+
+/// The number of entries of a bulk command; `None` for single commands.
+fn bulk_len(command: &Command) -> Option<usize> {
+    Some(match command {
+        Command::AddItemBulk(c) | Command::SubscribeBulk(c) => c.item_definitions.len(),
+        Command::AdviseItemBulk(c)
+        | Command::RemoveItemBulk(c)
+        | Command::UnadviseItemBulk(c)
+        | Command::UnsubscribeBulk(c) => c.item_handles.len(),
+        Command::WriteBulk(c) => c.entries.len(),
+        Command::Write2Bulk(c) => c.entries.len(),
+        Command::WriteSecuredBulk(c) => c.entries.len(),
+        Command::WriteSecured2Bulk(c) => c.entries.len(),
+        Command::ReadBulk(c) => c.item_definitions.len(),
+        _ => return None,
+    })
+}
+
+/// Refuses empty and over-size bulk requests before they reach a worker.
+fn check_bulk_size(command: &Command, max_bulk_items: usize) -> Result<(), GatewayError> {
+    match bulk_len(command) {
+        Some(0) => Err(GatewayError::InvalidArgument(
+            "the bulk request has no entries".into(),
+        )),
+        Some(n) if n > max_bulk_items => Err(GatewayError::InvalidArgument(format!(
+            "the bulk request has {n} entries, more than the gateway's max_bulk_items limit of \
+             {max_bulk_items}"
+        ))),
+        _ => Ok(()),
     }
 }
 
@@ -95,7 +143,14 @@ impl MxAccessGateway for GatewayService {
         let principal = self.authenticate(&request)?;
         Self::require(&principal, Scope::MxRead)?;
         let name = request.into_inner().client_session_name;
-        let session = self.sessions.open(principal.key_id(), &name).await?;
+        let constraints = TagConstraints {
+            allow_read: principal.allow_read().to_vec(),
+            allow_write: principal.allow_write().to_vec(),
+        };
+        let session = self
+            .sessions
+            .open(principal.key_id(), &name, constraints)
+            .await?;
         let l = self.sessions.limits();
         Ok(Response::new(OpenSessionReply {
             session_id: session.id.clone(),
@@ -134,27 +189,41 @@ impl MxAccessGateway for GatewayService {
         let principal = self.authenticate(&request)?;
         let request = request.into_inner();
         check_session_id(&request.session_id)?;
-        let command = request
+        let mut command = request
             .command
             .filter(|c| c.command.is_some())
             .ok_or_else(|| {
                 GatewayError::InvalidArgument("the request carries no command".into())
             })?;
+        let limits = self.sessions.limits();
         if let Some(arm) = &command.command {
             Self::require(&principal, scope_for(arm))?;
+            check_bulk_size(arm, limits.max_bulk_items)?;
         }
         let session = self.sessions.get(&request.session_id, principal.key_id())?;
-        let limits = self.sessions.limits();
-        let deadline = match request.timeout_ms {
+        let mut deadline = match request.timeout_ms {
             0 => limits.default_command_timeout,
             ms => Duration::from_millis(u64::from(ms)).min(limits.max_command_timeout),
         };
+        if let Some(Command::ReadBulk(read)) = &mut command.command {
+            // The gateway owns the default; the worker gets an explicit timeout.
+            let read_timeout = match read.timeout_ms {
+                0 => limits.read_bulk_timeout,
+                ms => Duration::from_millis(u64::from(ms)),
+            }
+            .min(limits.max_command_timeout);
+            read.timeout_ms = u32::try_from(read_timeout.as_millis()).unwrap_or(u32::MAX);
+            deadline = deadline.max(read_timeout + READ_BULK_DEADLINE_MARGIN);
+        }
         let reply = session.worker.invoke(command, deadline).await?;
         session.touch();
         match ProtocolStatus::try_from(reply.protocol_status) {
             Ok(ProtocolStatus::Ok) => Ok(Response::new(reply)),
             Ok(ProtocolStatus::InvalidRequest) => {
                 Err(GatewayError::InvalidArgument(reply.message).into())
+            }
+            Ok(ProtocolStatus::PermissionDenied) => {
+                Err(GatewayError::PermissionDenied(reply.message).into())
             }
             _ => Err(GatewayError::Internal(format!(
                 "the worker failed the command: {}",

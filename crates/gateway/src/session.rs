@@ -10,6 +10,8 @@ use rand::Rng;
 use tokio::time::Instant;
 use tracing::info;
 
+use mxgateway_proto::worker::TagConstraints;
+
 use crate::config::Limits;
 use crate::error::GatewayError;
 use crate::events::{EventQueue, StreamEnd};
@@ -105,7 +107,13 @@ impl SessionManager {
     }
 
     /// Opens a session and starts its worker.
-    pub async fn open(&self, owner: &str, name: &str) -> Result<Arc<Session>, GatewayError> {
+    /// `constraints` are the owner key's tag allow-lists, which the worker enforces.
+    pub async fn open(
+        &self,
+        owner: &str,
+        name: &str,
+        constraints: TagConstraints,
+    ) -> Result<Arc<Session>, GatewayError> {
         {
             let map = self.map();
             let reserved = self.starting.fetch_add(1, Ordering::SeqCst) + 1;
@@ -116,8 +124,15 @@ impl SessionManager {
         }
         let id = new_session_id();
         let events = Arc::new(EventQueue::new(self.limits.event_queue_capacity));
-        let spawned =
-            Worker::spawn(&self.worker, &id, &self.plant, &self.limits, events.clone()).await;
+        let spawned = Worker::spawn(
+            &self.worker,
+            &id,
+            &self.plant,
+            &self.limits,
+            constraints,
+            events.clone(),
+        )
+        .await;
         let result = spawned.map(|worker| {
             let session = Arc::new(Session {
                 id: id.clone(),

@@ -22,7 +22,7 @@ use std::time::Duration;
 use mxgateway_proto::v1::{MxCommand, MxCommandReply};
 use mxgateway_proto::worker::{
     gateway_to_worker, worker_to_gateway, CommandRequest, GatewayToWorker, Heartbeat, Init,
-    Shutdown, WorkerToGateway,
+    Shutdown, TagConstraints, WorkerToGateway,
 };
 use mxgateway_worker_protocol::{FrameReader, FrameWriter, WORKER_PROTOCOL_VERSION};
 use tokio::io::AsyncBufReadExt;
@@ -136,6 +136,7 @@ impl Worker {
         session_id: &str,
         plant: &PlantEndpoint,
         limits: &Limits,
+        constraints: TagConstraints,
         events: Arc<EventQueue>,
     ) -> Result<Worker, GatewayError> {
         let mut child = Command::new(&command.program)
@@ -183,6 +184,7 @@ impl Worker {
             plant_address: plant.address.clone(),
             plant_token: plant.token.clone(),
             max_events_per_batch: limits.max_events_per_batch as u32,
+            constraints: Some(constraints),
         };
         let handshake = async {
             writer

@@ -147,6 +147,8 @@ pub mod hresult {
     pub const E_INVALIDARG: i32 = 0x8007_0057_u32 as i32;
     /// `E_FAIL` (0x80004005).
     pub const E_FAIL: i32 = 0x8000_4005_u32 as i32;
+    /// Access denied: the gateway's tag constraints refused a bulk entry.
+    pub const E_ACCESSDENIED: i32 = 0x8007_0005_u32 as i32;
 }
 
 /// OPC DA 16-bit quality values used by MXAccess (`pwItemQuality`).

@@ -97,6 +97,42 @@ impl PlantClient {
         Ok(())
     }
 
+    /// Sends many requests with one flush (the bulk commands' path).
+    async fn send_many(&self, messages: Vec<link_request::Message>) -> Result<(), LinkError> {
+        let mut w = self.writer.lock().await;
+        for message in messages {
+            w.write(&LinkRequest {
+                message: Some(message),
+            })
+            .await?;
+        }
+        w.flush().await?;
+        Ok(())
+    }
+
+    /// Starts delivery of many subscriptions at once; each is answered as by
+    /// [`PlantClient::subscribe`].
+    pub async fn subscribe_many(&self, requests: Vec<plant::Subscribe>) -> Result<(), LinkError> {
+        self.send_many(
+            requests
+                .into_iter()
+                .map(link_request::Message::Subscribe)
+                .collect(),
+        )
+        .await
+    }
+
+    /// Stops delivery of many subscriptions at once.
+    pub async fn unsubscribe_many(&self, subscription_ids: &[u64]) -> Result<(), LinkError> {
+        let messages = subscription_ids
+            .iter()
+            .map(|&subscription_id| {
+                link_request::Message::Unsubscribe(plant::Unsubscribe { subscription_id })
+            })
+            .collect();
+        self.send_many(messages).await
+    }
+
     /// Starts delivery; the plant answers with one update (value or failure).
     pub async fn subscribe(
         &self,

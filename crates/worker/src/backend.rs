@@ -26,6 +26,15 @@ pub trait Backend: Clone + Send + Sync + 'static {
         &self,
         subscription_id: u64,
     ) -> impl Future<Output = Result<(), BackendError>> + Send;
+    /// Many subscriptions in one go (the bulk commands); same contract as `subscribe`.
+    fn subscribe_many(
+        &self,
+        requests: Vec<plant::Subscribe>,
+    ) -> impl Future<Output = Result<(), BackendError>> + Send;
+    fn unsubscribe_many(
+        &self,
+        subscription_ids: Vec<u64>,
+    ) -> impl Future<Output = Result<(), BackendError>> + Send;
     /// Completes when the runtime has decided; the status becomes OnWriteComplete.
     fn write(&self, request: plant::Write) -> impl Future<Output = MxStatus> + Send;
     fn authenticate(
@@ -73,6 +82,20 @@ impl Backend for SimBackend {
     async fn unsubscribe(&self, subscription_id: u64) -> Result<(), BackendError> {
         self.client
             .unsubscribe(subscription_id)
+            .await
+            .map_err(|e| BackendError(e.to_string()))
+    }
+
+    async fn subscribe_many(&self, requests: Vec<plant::Subscribe>) -> Result<(), BackendError> {
+        self.client
+            .subscribe_many(requests)
+            .await
+            .map_err(|e| BackendError(e.to_string()))
+    }
+
+    async fn unsubscribe_many(&self, subscription_ids: Vec<u64>) -> Result<(), BackendError> {
+        self.client
+            .unsubscribe_many(&subscription_ids)
             .await
             .map_err(|e| BackendError(e.to_string()))
     }

@@ -13,9 +13,11 @@
 #![forbid(unsafe_code)]
 
 pub mod backend;
+mod bulk;
 mod pipe;
 pub mod semantics;
 
+pub use bulk::DEFAULT_READ_TIMEOUT_MS;
 pub use pipe::run;
 
 /// Runs a worker process on this process's stdio and returns its exit code.

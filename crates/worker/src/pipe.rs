@@ -17,7 +17,7 @@ use tokio::time::Instant;
 use tracing::{error, info, warn};
 
 use crate::backend::SimBackend;
-use crate::semantics::{Handled, MxSession};
+use crate::semantics::{Handled, MxSession, TagConstraints};
 
 /// Control frames (replies, heartbeats) waiting for the stdout writer. They
 /// overtake event frames, so a busy event stream never delays a reply or
@@ -31,6 +31,8 @@ const EVENT_FRAMES: usize = 4;
 const INBOUND_FRAMES: usize = 64;
 /// Write outcomes waiting to become OnWriteComplete.
 const WRITE_OUTCOMES: usize = 1024;
+/// ReadBulk deadlines waiting for the main loop.
+const READ_EXPIRIES: usize = 256;
 /// Used when the gateway asks for an unbounded batch size.
 const DEFAULT_EVENTS_PER_BATCH: usize = 8192;
 
@@ -123,7 +125,17 @@ where
     });
 
     let (done_tx, mut write_done) = mpsc::channel(WRITE_OUTCOMES);
-    let mut session = MxSession::new(SimBackend::new(plant), done_tx);
+    let constraints = init
+        .constraints
+        .as_ref()
+        .map(|c| TagConstraints {
+            read: mxgateway_mx::AllowList::new(&c.allow_read),
+            write: mxgateway_mx::AllowList::new(&c.allow_write),
+        })
+        .unwrap_or_default();
+    let mut session = MxSession::with_constraints(SimBackend::new(plant), done_tx, constraints);
+    let (expiry_tx, mut expiries) = mpsc::channel::<u64>(READ_EXPIRIES);
+    session.set_read_expiry(expiry_tx);
     let max_batch = match init.max_events_per_batch {
         0 => DEFAULT_EVENTS_PER_BATCH,
         n => n as usize,
@@ -182,7 +194,18 @@ where
                         Err(_) => break,
                     }
                 }
+                if let Err(why) = session.end_retired_reads().await {
+                    error!(error = %why, "cannot end ReadBulk subscriptions");
+                }
                 if !send_events(&events_tx, &mut events, max_batch).await { break exit_code::OK }
+            }
+            expired = expiries.recv() => {
+                if let Some(call_id) = expired {
+                    session.expire_read(call_id);
+                    if let Err(why) = session.end_retired_reads().await {
+                        error!(error = %why, "cannot end ReadBulk subscriptions");
+                    }
+                }
             }
             done = write_done.recv() => {
                 if let Some(done) = done {

@@ -15,14 +15,21 @@
 //! - An unknown server or item handle fails the call with E_INVALIDARG.
 //! - Every event gets the next `worker_sequence` (1, 2, 3, ...) of the session.
 //!
+//! - Tag constraints (the session owner's allow-lists): AddItem/AddItem2 need
+//!   the read list to allow the reference, every write needs the write list to
+//!   allow the item's reference. A refused single command is answered with
+//!   `PROTOCOL_STATUS_PERMISSION_DENIED`, which the gateway turns into gRPC
+//!   PERMISSION_DENIED; the bulk arms (see `bulk.rs`) refuse per entry.
+//!
 //! Each subscription gets a fresh id that is never reused, so an update that
 //! was in flight for a removed item can never land on a reused item handle.
+//! Every advised item keeps its last data change, which `ReadBulk` serves.
 
 use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
 use std::pin::Pin;
 
-use mxgateway_mx::{hresult, quality, DataType, MxStatus};
+use mxgateway_mx::{hresult, quality, AllowList, DataType, MxStatus};
 use mxgateway_proto::v1::{
     mx_command::Command, mx_command_reply, mx_event, MxCommand, MxCommandReply, MxEvent, MxValue,
     OnDataChange, OnWriteComplete, ProtocolStatus,
@@ -31,6 +38,7 @@ use mxgateway_proto::{data_type_from_pb, plant};
 use tokio::sync::mpsc;
 
 use crate::backend::{Backend, BackendError};
+use crate::bulk::PendingReads;
 
 /// A write the runtime has decided on, to become OnWriteComplete.
 #[derive(Debug)]
@@ -49,32 +57,120 @@ pub enum Handled {
     Later(LaterReply),
 }
 
-struct Advise {
-    subscription_id: u64,
+pub(crate) struct Advise {
+    pub(crate) subscription_id: u64,
 }
 
-struct Item {
-    server_handle: i32,
-    definition: String,
-    context: String,
-    advise: Option<Advise>,
+pub(crate) struct Item {
+    pub(crate) server_handle: i32,
+    pub(crate) definition: String,
+    pub(crate) context: String,
+    pub(crate) advise: Option<Advise>,
     /// Set by the first successful data change after Advise.
-    resolved: bool,
-    data_type: DataType,
+    pub(crate) resolved: bool,
+    pub(crate) data_type: DataType,
+    /// The last data change while advised (what ReadBulk serves as cached).
+    pub(crate) last: Option<CachedChange>,
+}
+
+/// An advised item's last data change, kept compact (no heap for scalars).
+pub(crate) struct CachedChange {
+    pub(crate) value: Option<MxValue>,
+    pub(crate) quality: i32,
+    pub(crate) timestamp: Option<prost_types::Timestamp>,
+    pub(crate) status: mxgateway_proto::v1::MxStatus,
+}
+
+/// The session owner's tag constraints (glob allow-lists; empty allows all).
+#[derive(Debug, Clone, Default)]
+pub struct TagConstraints {
+    pub read: AllowList,
+    pub write: AllowList,
+}
+
+/// Relative reference keywords (`mxaccess-semantics.md` §5); only `Me.` can be
+/// resolved from an AddItem2 context without the galaxy model.
+const RELATIVE_PREFIXES: &[&str] = &[
+    "me.",
+    "mycontainer.",
+    "myarea.",
+    "myplatform.",
+    "myengine.",
+    "myhost.",
+];
+
+/// The reference a constraint is checked against: the definition as written,
+/// with `Me.` replaced by the AddItem2 context. `None` when the definition is
+/// relative in a way that cannot be resolved here; a constrained key is then
+/// refused (fail closed) rather than guessed at.
+pub(crate) fn constraint_reference(definition: &str, context: &str) -> Option<String> {
+    let lower = definition.to_ascii_lowercase();
+    let Some(prefix) = RELATIVE_PREFIXES.iter().find(|p| lower.starts_with(**p)) else {
+        return Some(definition.to_string());
+    };
+    if *prefix == "me." && !context.is_empty() {
+        return Some(format!("{context}.{}", &definition[prefix.len()..]));
+    }
+    None
+}
+
+/// Which allow-list a check uses.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Access {
+    Read,
+    Write,
+}
+
+impl TagConstraints {
+    /// `Err(message)` naming the reference when the constraint refuses it.
+    pub(crate) fn check(
+        &self,
+        access: Access,
+        definition: &str,
+        context: &str,
+    ) -> Result<(), String> {
+        let (list, verb) = match access {
+            Access::Read => (&self.read, "read"),
+            Access::Write => (&self.write, "write"),
+        };
+        if list.is_unrestricted() {
+            return Ok(());
+        }
+        match constraint_reference(definition, context) {
+            Some(reference) if list.allows(&reference) => Ok(()),
+            Some(reference) => Err(format!("the API key may not {verb} {reference}")),
+            None => Err(format!(
+                "the API key may not {verb} {definition}: a constrained key cannot use this relative reference"
+            )),
+        }
+    }
 }
 
 /// One session's MXAccess state. Owned by the worker's main loop.
 pub struct MxSession<B: Backend> {
-    backend: B,
+    pub(crate) backend: B,
     servers: HashMap<i32, String>,
     next_server: i32,
-    items: HashMap<i32, Item>,
+    pub(crate) items: HashMap<i32, Item>,
     free_items: BTreeSet<i32>,
     next_item: i32,
+    /// Advised items by subscription id.
     subscriptions: HashMap<u64, i32>,
     next_subscription: u64,
     sequence: u64,
     write_done: mpsc::Sender<WriteDone>,
+    pub(crate) constraints: TagConstraints,
+    /// Item handles by folded reference key (see `reference_key`), for ReadBulk's cache.
+    pub(crate) by_reference: HashMap<String, Vec<i32>>,
+    pub(crate) reads: PendingReads,
+}
+
+/// The case-insensitive key ReadBulk finds advised items by.
+pub(crate) fn reference_key(definition: &str, context: &str) -> String {
+    let mut key = context.to_lowercase();
+    key.push('\u{1f}');
+    key.push_str(&definition.to_lowercase());
+    key
 }
 
 /// A reply carrying the HRESULT of a failed call (what COM would raise).
@@ -82,6 +178,15 @@ pub fn hresult_failure(hr: i32, message: impl Into<String>) -> MxCommandReply {
     MxCommandReply {
         protocol_status: ProtocolStatus::Ok as i32,
         hresult: hr,
+        message: message.into(),
+        ..Default::default()
+    }
+}
+
+/// A reply refusing a single command because of the tag constraints.
+pub fn permission_denied(message: impl Into<String>) -> MxCommandReply {
+    MxCommandReply {
+        protocol_status: ProtocolStatus::PermissionDenied as i32,
         message: message.into(),
         ..Default::default()
     }
@@ -96,7 +201,7 @@ pub fn invalid_request(message: impl Into<String>) -> MxCommandReply {
     }
 }
 
-fn ok(result: Option<mx_command_reply::Result>) -> MxCommandReply {
+pub(crate) fn ok(result: Option<mx_command_reply::Result>) -> MxCommandReply {
     MxCommandReply {
         protocol_status: ProtocolStatus::Ok as i32,
         hresult: hresult::S_OK,
@@ -105,13 +210,23 @@ fn ok(result: Option<mx_command_reply::Result>) -> MxCommandReply {
     }
 }
 
-fn backend_failure(e: BackendError) -> MxCommandReply {
+pub(crate) fn backend_failure(e: BackendError) -> MxCommandReply {
     hresult_failure(hresult::E_FAIL, e.to_string())
 }
 
 impl<B: Backend> MxSession<B> {
-    /// A session whose write outcomes are reported on `write_done`.
+    /// A session whose write outcomes are reported on `write_done`, with no
+    /// tag constraints.
     pub fn new(backend: B, write_done: mpsc::Sender<WriteDone>) -> Self {
+        Self::with_constraints(backend, write_done, TagConstraints::default())
+    }
+
+    /// A session enforcing the owner's tag constraints.
+    pub fn with_constraints(
+        backend: B,
+        write_done: mpsc::Sender<WriteDone>,
+        constraints: TagConstraints,
+    ) -> Self {
         MxSession {
             backend,
             servers: HashMap::new(),
@@ -123,6 +238,9 @@ impl<B: Backend> MxSession<B> {
             next_subscription: 1,
             sequence: 0,
             write_done,
+            constraints,
+            by_reference: HashMap::new(),
+            reads: PendingReads::default(),
         }
     }
 
@@ -131,12 +249,18 @@ impl<B: Backend> MxSession<B> {
         self.subscriptions.len()
     }
 
+    pub(crate) fn next_subscription_id(&mut self) -> u64 {
+        let id = self.next_subscription;
+        self.next_subscription += 1;
+        id
+    }
+
     fn next_sequence(&mut self) -> u64 {
         self.sequence += 1;
         self.sequence
     }
 
-    fn check_server(&self, server_handle: i32) -> Result<(), MxCommandReply> {
+    pub(crate) fn check_server(&self, server_handle: i32) -> Result<(), MxCommandReply> {
         if self.servers.contains_key(&server_handle) {
             Ok(())
         } else {
@@ -147,7 +271,11 @@ impl<B: Backend> MxSession<B> {
         }
     }
 
-    fn item(&self, server_handle: i32, item_handle: i32) -> Result<&Item, MxCommandReply> {
+    pub(crate) fn item(
+        &self,
+        server_handle: i32,
+        item_handle: i32,
+    ) -> Result<&Item, MxCommandReply> {
         self.check_server(server_handle)?;
         match self.items.get(&item_handle) {
             Some(item) if item.server_handle == server_handle => Ok(item),
@@ -171,9 +299,11 @@ impl<B: Backend> MxSession<B> {
                 Ok(ok(Some(mx_command_reply::Result::ServerHandle(handle))))
             }
             Command::Unregister(c) => self.unregister(c.server_handle).await,
-            Command::AddItem(c) => self.add_item(c.server_handle, c.item_definition, String::new()),
+            Command::AddItem(c) => {
+                self.add_item_checked(c.server_handle, c.item_definition, String::new())
+            }
             Command::AddItem2(c) => {
-                self.add_item(c.server_handle, c.item_definition, c.item_context)
+                self.add_item_checked(c.server_handle, c.item_definition, c.item_context)
             }
             Command::RemoveItem(c) => self.remove_item(c.server_handle, c.item_handle).await,
             Command::Advise(c) => self.advise(c.server_handle, c.item_handle, false).await,
@@ -181,50 +311,58 @@ impl<B: Backend> MxSession<B> {
                 self.advise(c.server_handle, c.item_handle, true).await
             }
             Command::Unadvise(c) => self.unadvise(c.server_handle, c.item_handle).await,
-            Command::Write(c) => self.write(
+            Command::Write(c) => self.write_checked(
                 c.server_handle,
-                c.item_handle,
-                c.value,
-                None,
-                c.user_id,
-                0,
-                false,
+                WriteArgs {
+                    item_handle: c.item_handle,
+                    value: c.value,
+                    timestamp: None,
+                    user_id: c.user_id,
+                    verifier_user_id: 0,
+                    secured: false,
+                },
             ),
             Command::Write2(c) => {
                 if c.timestamp.is_none() {
                     return Handled::Now(invalid_request("Write2 needs a timestamp"));
                 }
-                self.write(
+                self.write_checked(
                     c.server_handle,
-                    c.item_handle,
-                    c.value,
-                    c.timestamp,
-                    c.user_id,
-                    0,
-                    false,
+                    WriteArgs {
+                        item_handle: c.item_handle,
+                        value: c.value,
+                        timestamp: c.timestamp,
+                        user_id: c.user_id,
+                        verifier_user_id: 0,
+                        secured: false,
+                    },
                 )
             }
-            Command::WriteSecured(c) => self.write(
+            Command::WriteSecured(c) => self.write_checked(
                 c.server_handle,
-                c.item_handle,
-                c.value,
-                None,
-                c.current_user_id,
-                c.verifier_user_id,
-                true,
+                WriteArgs {
+                    item_handle: c.item_handle,
+                    value: c.value,
+                    timestamp: None,
+                    user_id: c.current_user_id,
+                    verifier_user_id: c.verifier_user_id,
+                    secured: true,
+                },
             ),
             Command::WriteSecured2(c) => {
                 if c.timestamp.is_none() {
                     return Handled::Now(invalid_request("WriteSecured2 needs a timestamp"));
                 }
-                self.write(
+                self.write_checked(
                     c.server_handle,
-                    c.item_handle,
-                    c.value,
-                    c.timestamp,
-                    c.current_user_id,
-                    c.verifier_user_id,
-                    true,
+                    WriteArgs {
+                        item_handle: c.item_handle,
+                        value: c.value,
+                        timestamp: c.timestamp,
+                        user_id: c.current_user_id,
+                        verifier_user_id: c.verifier_user_id,
+                        secured: true,
+                    },
                 )
             }
             Command::AuthenticateUser(c) => {
@@ -242,6 +380,8 @@ impl<B: Backend> MxSession<B> {
                     }
                 }));
             }
+            Command::ReadBulk(c) => return self.read_bulk(c).await,
+            bulk => return Handled::Now(self.handle_bulk(bulk).await),
         };
         Handled::Now(reply.unwrap_or_else(|failure| failure))
     }
@@ -254,14 +394,30 @@ impl<B: Backend> MxSession<B> {
             .filter(|(_, i)| i.server_handle == server_handle)
             .map(|(h, _)| *h)
             .collect();
+        let ended: Vec<u64> = handles.iter().filter_map(|&h| self.end_advise(h)).collect();
+        self.unsubscribe_many(ended).await?;
         for handle in handles {
-            self.remove_item(server_handle, handle).await?;
+            self.forget_item(handle);
         }
         self.servers.remove(&server_handle);
         Ok(ok(None))
     }
 
-    fn add_item(
+    fn add_item_checked(
+        &mut self,
+        server_handle: i32,
+        definition: String,
+        context: String,
+    ) -> Result<MxCommandReply, MxCommandReply> {
+        self.check_server(server_handle)?;
+        if let Err(why) = self.constraints.check(Access::Read, &definition, &context) {
+            return Err(permission_denied(why));
+        }
+        self.add_item(server_handle, definition, context)
+    }
+
+    /// AddItem without the constraint check (callers check first).
+    pub(crate) fn add_item(
         &mut self,
         server_handle: i32,
         definition: String,
@@ -282,6 +438,10 @@ impl<B: Backend> MxSession<B> {
                 h
             }
         };
+        self.by_reference
+            .entry(reference_key(&definition, &context))
+            .or_default()
+            .push(handle);
         self.items.insert(
             handle,
             Item {
@@ -291,21 +451,54 @@ impl<B: Backend> MxSession<B> {
                 advise: None,
                 resolved: false,
                 data_type: DataType::NoData,
+                last: None,
             },
         );
         Ok(ok(Some(mx_command_reply::Result::ItemHandle(handle))))
     }
 
-    async fn remove_item(
+    /// Drops an item whose advise has already ended, freeing its handle.
+    fn forget_item(&mut self, item_handle: i32) {
+        let Some(item) = self.items.remove(&item_handle) else {
+            return;
+        };
+        let key = reference_key(&item.definition, &item.context);
+        if let Some(handles) = self.by_reference.get_mut(&key) {
+            handles.retain(|&h| h != item_handle);
+            if handles.is_empty() {
+                self.by_reference.remove(&key);
+            }
+        }
+        self.free_items.insert(item_handle);
+    }
+
+    pub(crate) async fn remove_item(
         &mut self,
         server_handle: i32,
         item_handle: i32,
     ) -> Result<MxCommandReply, MxCommandReply> {
         self.item(server_handle, item_handle)?;
-        self.stop_advise(item_handle).await?;
-        self.items.remove(&item_handle);
-        self.free_items.insert(item_handle);
+        if let Some(id) = self.end_advise(item_handle) {
+            self.unsubscribe_many(vec![id]).await?;
+        }
+        self.forget_item(item_handle);
         Ok(ok(None))
+    }
+
+    /// Removes items whose handles were validated, with one backend call.
+    pub(crate) async fn remove_items(
+        &mut self,
+        item_handles: &[i32],
+    ) -> Result<(), MxCommandReply> {
+        let ended: Vec<u64> = item_handles
+            .iter()
+            .filter_map(|&h| self.end_advise(h))
+            .collect();
+        let result = self.unsubscribe_many(ended).await;
+        for &h in item_handles {
+            self.forget_item(h);
+        }
+        result
     }
 
     async fn advise(
@@ -314,31 +507,72 @@ impl<B: Backend> MxSession<B> {
         item_handle: i32,
         supervisory: bool,
     ) -> Result<MxCommandReply, MxCommandReply> {
-        let item = self.item(server_handle, item_handle)?;
+        self.item(server_handle, item_handle)?;
+        let requests: Vec<plant::Subscribe> = self
+            .begin_advise(item_handle, supervisory)
+            .into_iter()
+            .collect();
+        self.subscribe_many(requests).await?;
+        Ok(ok(None))
+    }
+
+    /// Book-keeping for an Advise of a validated item; the returned request
+    /// must be sent to the backend (`None`: already advised, a no-op).
+    /// Book-keeping comes first because the initial update may arrive before
+    /// the backend call returns.
+    pub(crate) fn begin_advise(
+        &mut self,
+        item_handle: i32,
+        supervisory: bool,
+    ) -> Option<plant::Subscribe> {
+        let subscription_id = self.next_subscription_id();
+        let item = self.items.get_mut(&item_handle)?;
         if item.advise.is_some() {
-            return Ok(ok(None));
+            return None;
         }
-        let (definition, context) = (item.definition.clone(), item.context.clone());
-        let subscription_id = self.next_subscription;
-        self.next_subscription += 1;
-        // Book-keeping first: the initial update may arrive before this returns.
+        item.advise = Some(Advise { subscription_id });
+        item.resolved = false;
+        item.last = None;
+        let request = plant::Subscribe {
+            subscription_id,
+            reference: item.definition.clone(),
+            context: item.context.clone(),
+            supervisory,
+        };
         self.subscriptions.insert(subscription_id, item_handle);
-        if let Some(item) = self.items.get_mut(&item_handle) {
-            item.advise = Some(Advise { subscription_id });
-            item.resolved = false;
+        Some(request)
+    }
+
+    /// Sends advise requests; on a backend failure the advises are undone.
+    pub(crate) async fn subscribe_many(
+        &mut self,
+        requests: Vec<plant::Subscribe>,
+    ) -> Result<(), MxCommandReply> {
+        if requests.is_empty() {
+            return Ok(());
         }
-        if let Err(e) = self
-            .backend
-            .subscribe(subscription_id, &definition, &context, supervisory)
-            .await
-        {
-            self.subscriptions.remove(&subscription_id);
-            if let Some(item) = self.items.get_mut(&item_handle) {
-                item.advise = None;
+        let ids: Vec<u64> = requests.iter().map(|r| r.subscription_id).collect();
+        if let Err(e) = self.backend.subscribe_many(requests).await {
+            for id in ids {
+                if let Some(handle) = self.subscriptions.remove(&id) {
+                    if let Some(item) = self.items.get_mut(&handle) {
+                        item.advise = None;
+                    }
+                }
             }
             return Err(backend_failure(e));
         }
-        Ok(ok(None))
+        Ok(())
+    }
+
+    pub(crate) async fn unsubscribe_many(&mut self, ids: Vec<u64>) -> Result<(), MxCommandReply> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        self.backend
+            .unsubscribe_many(ids)
+            .await
+            .map_err(backend_failure)
     }
 
     async fn unadvise(
@@ -347,36 +581,51 @@ impl<B: Backend> MxSession<B> {
         item_handle: i32,
     ) -> Result<MxCommandReply, MxCommandReply> {
         self.item(server_handle, item_handle)?;
-        self.stop_advise(item_handle).await?;
+        if let Some(id) = self.end_advise(item_handle) {
+            self.unsubscribe_many(vec![id]).await?;
+        }
         Ok(ok(None))
     }
 
-    async fn stop_advise(&mut self, item_handle: i32) -> Result<(), MxCommandReply> {
-        let Some(item) = self.items.get_mut(&item_handle) else {
-            return Ok(());
-        };
-        let Some(advise) = item.advise.take() else {
-            return Ok(());
-        };
+    /// Book-keeping for an UnAdvise; returns the subscription to end, if any.
+    pub(crate) fn end_advise(&mut self, item_handle: i32) -> Option<u64> {
+        let item = self.items.get_mut(&item_handle)?;
+        let advise = item.advise.take()?;
         item.resolved = false;
+        item.last = None;
         self.subscriptions.remove(&advise.subscription_id);
-        self.backend
-            .unsubscribe(advise.subscription_id)
-            .await
-            .map_err(backend_failure)
+        Some(advise.subscription_id)
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn write(
+    fn write_checked(
         &mut self,
         server_handle: i32,
-        item_handle: i32,
-        value: Option<MxValue>,
-        timestamp: Option<prost_types::Timestamp>,
-        user_id: i32,
-        verifier_user_id: i32,
-        secured: bool,
+        args: WriteArgs,
     ) -> Result<MxCommandReply, MxCommandReply> {
+        let item = self.item(server_handle, args.item_handle)?;
+        if let Err(why) = self
+            .constraints
+            .check(Access::Write, &item.definition, &item.context)
+        {
+            return Err(permission_denied(why));
+        }
+        self.write(server_handle, args)
+    }
+
+    /// A write to an item whose handle and constraint were checked.
+    pub(crate) fn write(
+        &mut self,
+        server_handle: i32,
+        args: WriteArgs,
+    ) -> Result<MxCommandReply, MxCommandReply> {
+        let WriteArgs {
+            item_handle,
+            value,
+            timestamp,
+            user_id,
+            verifier_user_id,
+            secured,
+        } = args;
         let item = self.item(server_handle, item_handle)?;
         let Some(value) = value else {
             return Err(invalid_request("the write has no value"));
@@ -422,45 +671,35 @@ impl<B: Backend> MxSession<B> {
     }
 
     /// Turns plant updates into OnDataChange events, dropping updates of
-    /// subscriptions that ended meanwhile.
+    /// subscriptions that ended meanwhile, and completes ReadBulk entries.
     pub fn on_updates(&mut self, updates: Vec<plant::Update>, events: &mut Vec<MxEvent>) {
         for update in updates {
             let Some(&item_handle) = self.subscriptions.get(&update.subscription_id) else {
+                self.on_read_update(update);
                 continue;
             };
             let Some(item) = self.items.get_mut(&item_handle) else {
                 continue;
             };
-            let status = update.status.unwrap_or_default();
-            let success = status.success != 0;
-            let data_type = update
-                .value
-                .as_ref()
-                .map(|v| data_type_from_pb(v.data_type))
-                .unwrap_or_default();
-            if success {
+            let (change, data_type) = data_change(update);
+            if change.statuses.first().is_some_and(|s| s.success != 0) {
                 item.resolved = true;
                 item.data_type = data_type;
             }
+            item.last = Some(CachedChange {
+                value: change.value.clone(),
+                quality: change.quality,
+                timestamp: change.timestamp,
+                status: change.statuses.first().copied().unwrap_or_default(),
+            });
             let server_handle = item.server_handle;
-            // A failed status never arrives with Good quality.
-            let quality = if success || !quality::is_good(update.quality) {
-                update.quality
-            } else {
-                quality::BAD
-            };
             let sequence = self.next_sequence();
             events.push(MxEvent {
                 worker_sequence: sequence,
                 server_handle,
                 item_handle,
                 conflated: 0,
-                kind: Some(mx_event::Kind::DataChange(OnDataChange {
-                    value: update.value,
-                    quality,
-                    timestamp: update.timestamp,
-                    statuses: vec![status],
-                })),
+                kind: Some(mx_event::Kind::DataChange(change)),
             });
         }
     }
@@ -477,4 +716,40 @@ impl<B: Backend> MxSession<B> {
             })),
         }
     }
+}
+
+/// The arguments every write arm reduces to.
+pub(crate) struct WriteArgs {
+    pub(crate) item_handle: i32,
+    pub(crate) value: Option<MxValue>,
+    pub(crate) timestamp: Option<prost_types::Timestamp>,
+    pub(crate) user_id: i32,
+    pub(crate) verifier_user_id: i32,
+    pub(crate) secured: bool,
+}
+
+/// A plant update as MXAccess reports it, with the value's data type.
+pub(crate) fn data_change(update: plant::Update) -> (OnDataChange, DataType) {
+    let status = update.status.unwrap_or_default();
+    let success = status.success != 0;
+    let data_type = update
+        .value
+        .as_ref()
+        .map(|v| data_type_from_pb(v.data_type))
+        .unwrap_or_default();
+    // A failed status never arrives with Good quality.
+    let quality = if success || !quality::is_good(update.quality) {
+        update.quality
+    } else {
+        quality::BAD
+    };
+    (
+        OnDataChange {
+            value: update.value,
+            quality,
+            timestamp: update.timestamp,
+            statuses: vec![status],
+        },
+        data_type,
+    )
 }

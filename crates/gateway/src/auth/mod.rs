@@ -264,12 +264,12 @@ impl Principal {
         }
     }
 
-    /// Glob allow-list for reads (empty = no constraint). Stored, not yet enforced.
+    /// Glob allow-list for reads (empty = no constraint), enforced by the session's worker.
     pub fn allow_read(&self) -> &[String] {
         &self.0.allow_read
     }
 
-    /// Glob allow-list for writes (empty = no constraint). Stored, not yet enforced.
+    /// Glob allow-list for writes (empty = no constraint), enforced by the session's worker.
     pub fn allow_write(&self) -> &[String] {
         &self.0.allow_write
     }

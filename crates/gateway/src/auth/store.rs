@@ -1,7 +1,7 @@
 //! The persistent API key store: `<state_dir>/keys.json`.
 //!
 //! The file holds, per key, its public id, name, scopes, salt, `SHA-256(salt || secret)` (hex),
-//! creation time (unix seconds), revocation time and the reserved tag allow-lists. It never holds
+//! creation time (unix seconds), revocation time and the tag allow-lists. It never holds
 //! a secret. Writes go to a temp file in the same directory, are fsynced and renamed over the
 //! old file, so a crash leaves either the old or the new store, never a torn one. On Unix the
 //! file is mode 0600 and a state directory created here is 0700.
@@ -77,7 +77,7 @@ struct StoredKey {
 
 /// Optional per-key settings for [`KeyStore::create_with_options`].
 ///
-/// The allow-lists are reserved for tag constraints: glob patterns a key may read / write.
+/// The allow-lists are the tag constraints: glob patterns a key may read / write.
 /// Empty means unconstrained. They are validated, stored and listed, but **not enforced yet**.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct KeyOptions {
@@ -101,9 +101,9 @@ pub struct KeyInfo {
     pub created_at: u64,
     /// Revocation time, unix seconds; `None` while active.
     pub revoked_at: Option<u64>,
-    /// Reserved read allow-list (not enforced yet).
+    /// Read allow-list (glob patterns; empty = any tag).
     pub allow_read: Vec<String>,
-    /// Reserved write allow-list (not enforced yet).
+    /// Write allow-list (glob patterns; empty = any tag).
     pub allow_write: Vec<String>,
 }
 
@@ -314,7 +314,7 @@ impl KeyStore {
         self.create_with_options(name, scopes, KeyOptions::default())
     }
 
-    /// Creates a key with tag allow-lists (stored, not yet enforced).
+    /// Creates a key with tag allow-lists.
     pub fn create_with_options(
         &self,
         name: &str,
