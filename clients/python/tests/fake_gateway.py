@@ -18,11 +18,46 @@ import grpc
 from mxgateway import pb
 from mxgateway._transport import method_path
 
-__all__ = ["FakeGateway", "Failure", "Recorded"]
+__all__ = ["FakeGateway", "Failure", "Recorded", "bulk_reply"]
 
 # Generic only in the type stubs, so the aliases are strings.
 Ctx: TypeAlias = "grpc.aio.ServicerContext[Any, Any]"
 Handler: TypeAlias = "grpc.RpcMethodHandler[Any, Any]"
+
+
+def bulk_reply(command: pb.MxCommand, reply: pb.MxCommandReply) -> None:
+    """A successful result per entry of a bulk command (other commands: nothing).
+
+    References get item handles 2, 3, ...; reads return int32 42 with quality
+    192 at 2023-11-14T22:13:20.500Z, cached for references ending in ``Int``.
+    """
+    arm = command.WhichOneof("command") or ""
+    body: Any = getattr(command, arm, None)
+    if arm in ("add_item_bulk", "subscribe_bulk"):
+        for i, ref in enumerate(body.item_definitions):
+            reply.subscribe_results.results.add(
+                item_definition=ref, item_handle=2 + i, was_successful=True
+            )
+        reply.subscribe_results.SetInParent()
+    elif arm in ("advise_item_bulk", "unadvise_item_bulk", "remove_item_bulk", "unsubscribe_bulk"):
+        for handle in body.item_handles:
+            reply.subscribe_results.results.add(item_handle=handle, was_successful=True)
+        reply.subscribe_results.SetInParent()
+    elif arm in ("write_bulk", "write2_bulk", "write_secured_bulk", "write_secured2_bulk"):
+        for entry in body.entries:
+            reply.write_results.results.add(item_handle=entry.item_handle, was_successful=True)
+        reply.write_results.SetInParent()
+    elif arm == "read_bulk":
+        for ref in body.item_definitions:
+            r = reply.read_results.results.add(
+                item_definition=ref, was_successful=True, was_cached=ref.endswith("Int")
+            )
+            r.value.CopyFrom(
+                pb.MxValue(data_type=pb.MX_DATA_TYPE_INTEGER, variant_type=3, int32_value=42)
+            )
+            r.quality = 192
+            r.timestamp.FromNanoseconds(1_700_000_000_500_000_000)
+        reply.read_results.SetInParent()
 
 
 @dataclass
@@ -50,6 +85,10 @@ class FakeGateway:
     stream_cancelled: asyncio.Event = field(default_factory=asyncio.Event)
     stream_started: asyncio.Event = field(default_factory=asyncio.Event)
     invoke_delay: float = 0.0
+    #: The limits OpenSession advertises.
+    limits: pb.ServerLimits = field(
+        default_factory=lambda: pb.ServerLimits(max_sessions=64, max_events_per_batch=256)
+    )
     server: grpc.aio.Server | None = None
     port: int = 0
 
@@ -79,7 +118,7 @@ class FakeGateway:
             backend="sim",
             worker_protocol_version=1,
             capabilities=["mxaccess-core", "event-conflation"],
-            limits=pb.ServerLimits(max_sessions=64, max_events_per_batch=256),
+            limits=self.limits,
         )
 
     async def close_session(
@@ -102,6 +141,8 @@ class FakeGateway:
             reply.item_handle = 2
         elif arm == "authenticate_user":
             reply.user_id = 7
+        else:
+            bulk_reply(request.command, reply)
         return reply
 
     async def stream_events(

@@ -33,6 +33,10 @@ EXPECTED = {
     "MxValueOutput",
     "RpcStream",
     "Session",
+    "Write2Entry",
+    "WriteEntry",
+    "WriteSecured2Entry",
+    "WriteSecuredEntry",
     "__version__",
     "auth_metadata",
     "category_name",
@@ -54,6 +58,7 @@ def test_public_names_are_locked() -> None:
 def test_every_module_has_a_docstring_and_all() -> None:
     for name in [
         "mxgateway",
+        "mxgateway._bulk",
         "mxgateway._check",
         "mxgateway._client",
         "mxgateway._errors",

@@ -1,7 +1,7 @@
 """Async Python client of the MXAccess Gateway.
 
 Layout: the public names below are re-exported from private modules
-(``_client``, ``_session``, ``_errors``, ``_values``, ...); the generated
+(``_client``, ``_session``, ``_bulk``, ``_errors``, ``_values``, ...); the generated
 protobuf bindings live in :mod:`mxgateway.generated` and, under short names,
 in :mod:`mxgateway.pb`. ``tests/test_exports.py`` locks this list.
 
@@ -13,6 +13,10 @@ Typical use::
             server = await session.register("python-client")
             item = await session.add_item(server, "TestChildObject.TestInt")
             await session.advise(server, item)
+            refs = ["TestChildObject.TestDouble", "TestChildObject.PV"]
+            results = await session.subscribe_bulk(server, refs)  # one result per ref
+            handles = [r.item_handle for r in results if r.was_successful]
+            await session.write_bulk(server, [WriteEntry(h, 1.5) for h in handles])
         finally:
             await session.close()
 """
@@ -20,6 +24,7 @@ Typical use::
 from __future__ import annotations
 
 from . import pb
+from ._bulk import Write2Entry, WriteEntry, WriteSecured2Entry, WriteSecuredEntry
 from ._check import category_name, source_name, status_is_failure
 from ._client import GatewayClient
 from ._errors import (
@@ -76,6 +81,10 @@ __all__ = [
     "MxValueOutput",
     "RpcStream",
     "Session",
+    "Write2Entry",
+    "WriteEntry",
+    "WriteSecured2Entry",
+    "WriteSecuredEntry",
     "__version__",
     "auth_metadata",
     "category_name",

@@ -1,8 +1,9 @@
 """When a command reply is a failure (the rules shared with the Rust client).
 
 - **Protocol failure** (:class:`MxGatewayCommandError`): ``protocol_status``
-  is ``INVALID_REQUEST``, ``INTERNAL_ERROR`` or a number this client does not
-  know. ``OK`` is success, and so is ``UNSPECIFIED`` (an unpopulated field is
+  is ``INVALID_REQUEST``, ``INTERNAL_ERROR``, ``PERMISSION_DENIED`` (the API
+  key's tag constraints refused a single command) or a number this client does
+  not know. ``OK`` is success, and so is ``UNSPECIFIED`` (an unpopulated field is
   not evidence of failure). Raw calls raise these.
 - **MXAccess failure** (:class:`MxAccessError`): ``hresult != 0``, or a status
   with ``success == 0`` whose category is ``WARNING`` or an error category.

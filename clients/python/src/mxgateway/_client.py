@@ -124,9 +124,15 @@ class GatewayClient:
         """Invoke. Raises only for gateway failures (including a protocol-failure
         reply); MXAccess failures stay inside the returned reply."""
         reply = await self._transport.unary("Invoke", request, commands_pb2.MxCommandReply)
+        # A gateway quoting our own key back must not put it in the caller's logs.
+        scrub = self._transport.redactor.scrub
         if reply.message:
-            # A gateway quoting our own key back must not put it in the caller's logs.
-            reply.message = self._transport.redactor.scrub(reply.message)
+            reply.message = scrub(reply.message)
+        arm = reply.WhichOneof("result")
+        if arm in ("subscribe_results", "write_results", "read_results"):
+            for result in getattr(reply, arm).results:
+                if result.message:
+                    result.message = scrub(result.message)
         return check_protocol(reply)
 
     def stream_events_raw(self, session_id: str) -> RpcStream[gateway_pb2.StreamEventsReply]:

@@ -4,37 +4,40 @@ The typed helpers are *checked*: an MXAccess failure (a non-zero HRESULT or a
 failed status) raises :class:`MxAccessError` carrying the raw reply.
 :meth:`Session.invoke_raw` is the unchecked path: it raises only for gateway
 failures and leaves MXAccess failures inside the reply.
+
+The bulk helpers (``*_bulk``) return one result per entry, in request order;
+a failed entry is a result with ``was_successful`` false, never an exception
+(see :mod:`mxgateway._bulk` for the local checks).
 """
 
 from __future__ import annotations
 
 from collections import deque
-from datetime import datetime
+from collections.abc import Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING
 
 import grpc
-from google.protobuf import timestamp_pb2
 
+from . import _bulk
+from ._bulk import (
+    DefinitionsArm,
+    HandlesArm,
+    Write2Entry,
+    WriteEntry,
+    WriteSecured2Entry,
+    WriteSecuredEntry,
+)
 from ._check import check_reply
 from ._errors import MxGatewayCommandError, MxGatewaySessionError
 from ._streams import RpcStream
-from ._values import MxValueInput, timestamp_from_datetime, to_mx_value
+from ._values import MxValueInput, TimestampInput, to_mx_value, to_timestamp
 from .generated.mxgateway.v1 import commands_pb2, gateway_pb2
 
 if TYPE_CHECKING:
     from ._client import GatewayClient
 
 __all__ = ["EventStream", "Session", "TimestampInput"]
-
-#: A source timestamp: an aware ``datetime`` or a protobuf ``Timestamp`` (nanoseconds).
-TimestampInput = datetime | timestamp_pb2.Timestamp
-
-
-def _timestamp(value: TimestampInput) -> timestamp_pb2.Timestamp:
-    if isinstance(value, timestamp_pb2.Timestamp):
-        return value
-    return timestamp_from_datetime(value)
 
 
 def _item(server_handle: int, item_handle: int) -> commands_pb2.ItemCommand:
@@ -115,6 +118,13 @@ class Session:
         self.open_reply = open_reply
         #: The per-command deadline asked of the gateway (0: its default).
         self.command_timeout_ms = command_timeout_ms
+        #: The gateway's ``max_bulk_items`` limit, from the OpenSession reply when
+        #: it advertises one (non-zero); ``None`` when unknown, e.g. for a session
+        #: attached by id. Bulk calls with more entries are refused locally.
+        #: Settable, for an attached session whose limit the caller knows.
+        self.max_bulk_items: int | None = None
+        if open_reply is not None and open_reply.HasField("limits"):
+            self.max_bulk_items = open_reply.limits.max_bulk_items or None
         self._closed = False
 
     def __repr__(self) -> str:
@@ -240,7 +250,7 @@ class Session:
                 server_handle=server_handle,
                 item_handle=item_handle,
                 value=to_mx_value(value, as_type=as_type),
-                timestamp=_timestamp(timestamp),
+                timestamp=to_timestamp(timestamp),
                 user_id=user_id,
             )
         )
@@ -287,7 +297,7 @@ class Session:
                 current_user_id=current_user_id,
                 verifier_user_id=verifier_user_id,
                 value=to_mx_value(value, as_type=as_type),
-                timestamp=_timestamp(timestamp),
+                timestamp=to_timestamp(timestamp),
             )
         )
         return await self.invoke(command)
@@ -300,6 +310,127 @@ class Session:
             )
         )
         return await self._result(command, "user_id", "user id")
+
+    # === bulk commands ===
+
+    async def _definitions_bulk(
+        self, arm: DefinitionsArm, server_handle: int, items: Iterable[str]
+    ) -> list[commands_pb2.SubscribeResult]:
+        command = _bulk.item_definitions_command(arm, server_handle, items, self.max_bulk_items)
+        return _bulk.subscribe_results(await self.invoke(command), command)
+
+    async def _handles_bulk(
+        self, arm: HandlesArm, server_handle: int, item_handles: Iterable[int]
+    ) -> list[commands_pb2.SubscribeResult]:
+        command = _bulk.item_handles_command(arm, server_handle, item_handles, self.max_bulk_items)
+        return _bulk.subscribe_results(await self.invoke(command), command)
+
+    async def add_item_bulk(
+        self, server_handle: int, items: Iterable[str]
+    ) -> list[commands_pb2.SubscribeResult]:
+        """``AddItem`` for every reference in ``items``, in one round trip.
+
+        Returns one :class:`~mxgateway.pb.SubscribeResult` per reference, in
+        order; ``item_handle`` is the new handle of each successful entry. A
+        failed entry (``was_successful`` false, with its ``hresult``,
+        ``statuses``, ``message`` and ``denied_by_constraint``) does not raise;
+        a failure of the call does, as for :meth:`add_item`. ``None``, an empty
+        list, or more entries than :attr:`max_bulk_items` raise
+        :class:`MxGatewayInvalidArgumentError` before anything is sent.
+        """
+        return await self._definitions_bulk("add_item_bulk", server_handle, items)
+
+    async def subscribe_bulk(
+        self, server_handle: int, items: Iterable[str]
+    ) -> list[commands_pb2.SubscribeResult]:
+        """``AddItem`` then ``Advise`` for every reference in ``items``, in one round trip.
+
+        Data changes of the successful entries arrive as events. Results and
+        errors as for :meth:`add_item_bulk`.
+        """
+        return await self._definitions_bulk("subscribe_bulk", server_handle, items)
+
+    async def advise_item_bulk(
+        self, server_handle: int, item_handles: Iterable[int]
+    ) -> list[commands_pb2.SubscribeResult]:
+        """``Advise`` for every item handle, in one round trip.
+
+        One :class:`~mxgateway.pb.SubscribeResult` per handle, in order; failed
+        entries do not raise. Errors as for :meth:`add_item_bulk`.
+        """
+        return await self._handles_bulk("advise_item_bulk", server_handle, item_handles)
+
+    async def unadvise_item_bulk(
+        self, server_handle: int, item_handles: Iterable[int]
+    ) -> list[commands_pb2.SubscribeResult]:
+        """``UnAdvise`` for every item handle, in one round trip; see :meth:`advise_item_bulk`."""
+        return await self._handles_bulk("unadvise_item_bulk", server_handle, item_handles)
+
+    async def remove_item_bulk(
+        self, server_handle: int, item_handles: Iterable[int]
+    ) -> list[commands_pb2.SubscribeResult]:
+        """``RemoveItem`` for every item handle, in one round trip; see :meth:`advise_item_bulk`."""
+        return await self._handles_bulk("remove_item_bulk", server_handle, item_handles)
+
+    async def unsubscribe_bulk(
+        self, server_handle: int, item_handles: Iterable[int]
+    ) -> list[commands_pb2.SubscribeResult]:
+        """``UnAdvise`` then ``RemoveItem`` for every item handle: the inverse of
+        :meth:`subscribe_bulk` (see :meth:`advise_item_bulk`)."""
+        return await self._handles_bulk("unsubscribe_bulk", server_handle, item_handles)
+
+    async def write_bulk(
+        self, server_handle: int, entries: Iterable[WriteEntry]
+    ) -> list[commands_pb2.BulkWriteResult]:
+        """``Write`` for every :class:`WriteEntry`, in one round trip.
+
+        Values are converted with :func:`to_mx_value` (non-finite floats raise
+        ``ValueError`` naming the entry, before anything is sent). Returns one
+        :class:`~mxgateway.pb.BulkWriteResult` per entry, in order: success
+        means the runtime accepted the write, whose outcome arrives later as a
+        ``write_complete`` event for the item handle. Failed entries do not
+        raise; errors as for :meth:`add_item_bulk`.
+        """
+        command = _bulk.write_bulk_command(server_handle, entries, self.max_bulk_items)
+        return _bulk.write_results(await self.invoke(command), command)
+
+    async def write2_bulk(
+        self, server_handle: int, entries: Iterable[Write2Entry]
+    ) -> list[commands_pb2.BulkWriteResult]:
+        """``Write2`` (a write with a source timestamp) for every :class:`Write2Entry`;
+        see :meth:`write_bulk`."""
+        command = _bulk.write2_bulk_command(server_handle, entries, self.max_bulk_items)
+        return _bulk.write_results(await self.invoke(command), command)
+
+    async def write_secured_bulk(
+        self, server_handle: int, entries: Iterable[WriteSecuredEntry]
+    ) -> list[commands_pb2.BulkWriteResult]:
+        """``WriteSecured`` for every :class:`WriteSecuredEntry`; see :meth:`write_bulk`."""
+        command = _bulk.write_secured_bulk_command(server_handle, entries, self.max_bulk_items)
+        return _bulk.write_results(await self.invoke(command), command)
+
+    async def write_secured2_bulk(
+        self, server_handle: int, entries: Iterable[WriteSecured2Entry]
+    ) -> list[commands_pb2.BulkWriteResult]:
+        """``WriteSecured2`` for every :class:`WriteSecured2Entry`; see :meth:`write_bulk`."""
+        command = _bulk.write_secured2_bulk_command(server_handle, entries, self.max_bulk_items)
+        return _bulk.write_results(await self.invoke(command), command)
+
+    async def read_bulk(
+        self, server_handle: int, items: Iterable[str], timeout_ms: int = 0
+    ) -> list[commands_pb2.BulkReadResult]:
+        """The current value of every reference in ``items``, in one round trip.
+
+        A reference this session already advises is answered from its last data
+        change (``was_cached`` true; the subscription is untouched); any other
+        is read the MXAccess way (add, advise, first data change, unadvise,
+        remove), all concurrently, each waiting at most ``timeout_ms`` (0: the
+        gateway's default). Returns one :class:`~mxgateway.pb.BulkReadResult`
+        per reference, in order; an entry that got no data change is a failed
+        result, not an exception. Errors as for :meth:`add_item_bulk`.
+        """
+        command = _bulk.read_bulk_command(server_handle, items, timeout_ms, self.max_bulk_items)
+        return _bulk.read_results(await self.invoke(command), command)
 
     # === events ===
 

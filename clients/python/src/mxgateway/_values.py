@@ -28,12 +28,14 @@ __all__ = [
     "VALUE_TYPES",
     "MxValueInput",
     "MxValueOutput",
+    "TimestampInput",
     "VariantType",
     "data_type_name",
     "duration_from_nanos",
     "from_mx_value",
     "timestamp_from_datetime",
     "to_mx_value",
+    "to_timestamp",
 ]
 
 Scalar: TypeAlias = "bool | int | float | str | datetime | timedelta"
@@ -44,6 +46,9 @@ MxValueOutput: TypeAlias = (
     "bool | int | float | str | datetime | timedelta | bytes | list[bool] | list[int]"
     " | list[float] | list[str] | list[datetime] | list[timedelta] | None"
 )
+
+#: A source timestamp: an aware ``datetime`` or a protobuf ``Timestamp`` (nanoseconds).
+TimestampInput: TypeAlias = "datetime | timestamp_pb2.Timestamp"
 
 
 class VariantType:
@@ -130,6 +135,13 @@ def timestamp_from_datetime(value: datetime) -> timestamp_pb2.Timestamp:
     micros = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
     seconds, rest = divmod(micros, 1_000_000)
     return timestamp_pb2.Timestamp(seconds=seconds, nanos=rest * 1000)
+
+
+def to_timestamp(value: TimestampInput) -> timestamp_pb2.Timestamp:
+    """A source timestamp for the wire: a ``Timestamp`` as is, an aware ``datetime`` converted."""
+    if isinstance(value, timestamp_pb2.Timestamp):
+        return value
+    return timestamp_from_datetime(value)
 
 
 def duration_from_nanos(nanos: int) -> duration_pb2.Duration:

@@ -16,6 +16,9 @@ from .generated.mxgateway.v1.commands_pb2 import (
     PROTOCOL_STATUS_OK as PROTOCOL_STATUS_OK,
 )
 from .generated.mxgateway.v1.commands_pb2 import (
+    PROTOCOL_STATUS_PERMISSION_DENIED as PROTOCOL_STATUS_PERMISSION_DENIED,
+)
+from .generated.mxgateway.v1.commands_pb2 import (
     PROTOCOL_STATUS_UNSPECIFIED as PROTOCOL_STATUS_UNSPECIFIED,
 )
 from .generated.mxgateway.v1.commands_pb2 import (
@@ -28,7 +31,25 @@ from .generated.mxgateway.v1.commands_pb2 import (
     AuthenticateUserCommand as AuthenticateUserCommand,
 )
 from .generated.mxgateway.v1.commands_pb2 import (
+    BulkReadResult as BulkReadResult,
+)
+from .generated.mxgateway.v1.commands_pb2 import (
+    BulkReadResults as BulkReadResults,
+)
+from .generated.mxgateway.v1.commands_pb2 import (
+    BulkWriteResult as BulkWriteResult,
+)
+from .generated.mxgateway.v1.commands_pb2 import (
+    BulkWriteResults as BulkWriteResults,
+)
+from .generated.mxgateway.v1.commands_pb2 import (
     ItemCommand as ItemCommand,
+)
+from .generated.mxgateway.v1.commands_pb2 import (
+    ItemDefinitionsBulkCommand as ItemDefinitionsBulkCommand,
+)
+from .generated.mxgateway.v1.commands_pb2 import (
+    ItemHandlesBulkCommand as ItemHandlesBulkCommand,
 )
 from .generated.mxgateway.v1.commands_pb2 import (
     MxCommand as MxCommand,
@@ -52,19 +73,52 @@ from .generated.mxgateway.v1.commands_pb2 import (
     ProtocolStatus as ProtocolStatus,
 )
 from .generated.mxgateway.v1.commands_pb2 import (
+    ReadBulkCommand as ReadBulkCommand,
+)
+from .generated.mxgateway.v1.commands_pb2 import (
     RegisterCommand as RegisterCommand,
+)
+from .generated.mxgateway.v1.commands_pb2 import (
+    SubscribeResult as SubscribeResult,
+)
+from .generated.mxgateway.v1.commands_pb2 import (
+    SubscribeResults as SubscribeResults,
 )
 from .generated.mxgateway.v1.commands_pb2 import (
     UnregisterCommand as UnregisterCommand,
 )
 from .generated.mxgateway.v1.commands_pb2 import (
+    Write2BulkCommand as Write2BulkCommand,
+)
+from .generated.mxgateway.v1.commands_pb2 import (
+    Write2BulkEntry as Write2BulkEntry,
+)
+from .generated.mxgateway.v1.commands_pb2 import (
     Write2Command as Write2Command,
+)
+from .generated.mxgateway.v1.commands_pb2 import (
+    WriteBulkCommand as WriteBulkCommand,
+)
+from .generated.mxgateway.v1.commands_pb2 import (
+    WriteBulkEntry as WriteBulkEntry,
 )
 from .generated.mxgateway.v1.commands_pb2 import (
     WriteCommand as WriteCommand,
 )
 from .generated.mxgateway.v1.commands_pb2 import (
+    WriteSecured2BulkCommand as WriteSecured2BulkCommand,
+)
+from .generated.mxgateway.v1.commands_pb2 import (
+    WriteSecured2BulkEntry as WriteSecured2BulkEntry,
+)
+from .generated.mxgateway.v1.commands_pb2 import (
     WriteSecured2Command as WriteSecured2Command,
+)
+from .generated.mxgateway.v1.commands_pb2 import (
+    WriteSecuredBulkCommand as WriteSecuredBulkCommand,
+)
+from .generated.mxgateway.v1.commands_pb2 import (
+    WriteSecuredBulkEntry as WriteSecuredBulkEntry,
 )
 from .generated.mxgateway.v1.commands_pb2 import (
     WriteSecuredCommand as WriteSecuredCommand,
@@ -246,6 +300,10 @@ __all__ = [
     "AddItemCommand",
     "AuthenticateUserCommand",
     "BoolArray",
+    "BulkReadResult",
+    "BulkReadResults",
+    "BulkWriteResult",
+    "BulkWriteResults",
     "CloseSessionReply",
     "CloseSessionRequest",
     "DoubleArray",
@@ -253,6 +311,8 @@ __all__ = [
     "FloatArray",
     "Int32Array",
     "ItemCommand",
+    "ItemDefinitionsBulkCommand",
+    "ItemHandlesBulkCommand",
     "MX_DATA_TYPE_BIG_STRING",
     "MX_DATA_TYPE_BOOLEAN",
     "MX_DATA_TYPE_DATA_QUALITY",
@@ -307,17 +367,29 @@ __all__ = [
     "PROTOCOL_STATUS_INTERNAL_ERROR",
     "PROTOCOL_STATUS_INVALID_REQUEST",
     "PROTOCOL_STATUS_OK",
+    "PROTOCOL_STATUS_PERMISSION_DENIED",
     "PROTOCOL_STATUS_UNSPECIFIED",
     "ProtocolStatus",
+    "ReadBulkCommand",
     "RegisterCommand",
     "ServerLimits",
     "StreamEventsReply",
     "StreamEventsRequest",
     "StringArray",
+    "SubscribeResult",
+    "SubscribeResults",
     "TimeArray",
     "UnregisterCommand",
+    "Write2BulkCommand",
+    "Write2BulkEntry",
     "Write2Command",
+    "WriteBulkCommand",
+    "WriteBulkEntry",
     "WriteCommand",
+    "WriteSecured2BulkCommand",
+    "WriteSecured2BulkEntry",
     "WriteSecured2Command",
+    "WriteSecuredBulkCommand",
+    "WriteSecuredBulkEntry",
     "WriteSecuredCommand",
 ]
