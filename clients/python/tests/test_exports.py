@@ -70,6 +70,7 @@ def test_every_module_has_a_docstring_and_all() -> None:
         "mxgateway.pb",
         "mxgateway_cli",
         "mxgateway_cli._commands",
+        "mxgateway_cli._items",
         "mxgateway_cli._json",
         "mxgateway_cli._parse",
         "mxgateway_cli._rfc3339",

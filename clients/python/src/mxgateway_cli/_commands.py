@@ -24,10 +24,22 @@ import click
 from google.protobuf import timestamp_pb2
 
 import mxgateway
-from mxgateway import GatewayClient, MxGatewayError, Session, pb
+from mxgateway import GatewayClient, MxGatewayError, Session, _bulk, pb
 from mxgateway._errors import REDACTED
 
-from ._json import Json, command_json, event_json, limits_json, render, value_json
+from ._items import Entry, EntryError, collect, parse_handle, parse_handle_value
+from ._json import (
+    Json,
+    bulk_json,
+    command_json,
+    event_json,
+    limits_json,
+    read_result_json,
+    render,
+    subscribe_result_json,
+    value_json,
+    write_result_json,
+)
 from ._parse import VALUE_TYPES, InvalidValue, parse_time, parse_value
 from ._rfc3339 import format_timestamp
 
@@ -805,6 +817,552 @@ def authenticate_user_cmd(
         return command_json("authenticate-user", session.session_id, inputs, reply)
 
     _session_command(connect, session_id, body, json_output)
+
+
+# === bulk commands ===
+
+U32 = click.IntRange(0, 2**32 - 1)
+
+
+def bulk_options(flag: str, dest: str, metavar: str, help_text: str) -> Callable[[F], F]:
+    """``--session-id``, ``--server-handle``, the repeated entry flag and ``--items-file``."""
+
+    def decorate(func: F) -> F:
+        func = click.option(
+            "--items-file",
+            metavar="PATH",
+            help=f"A file of more entries, one {metavar} per line (after the {flag} ones); "
+            "blank lines and lines starting with # are skipped.",
+        )(func)
+        func = click.option(flag, dest, multiple=True, metavar=metavar, help=help_text)(func)
+        func = click.option(
+            "--server-handle",
+            required=True,
+            type=INT32,
+            metavar="HANDLE",
+            help="The handle Register returned.",
+        )(func)
+        return session_option(func)
+
+    return decorate
+
+
+def _entries(flag: str, values: tuple[str, ...], items_file: str | None) -> list[Entry]:
+    try:
+        return collect(flag, values, items_file)
+    except EntryError as e:
+        raise CliError("usage", str(e)) from None
+
+
+def _handles(values: tuple[str, ...], items_file: str | None) -> list[int]:
+    try:
+        return [parse_handle(e) for e in _entries("--item-handle", values, items_file)]
+    except EntryError as e:
+        raise CliError("usage", str(e)) from None
+
+
+def _handle_values(
+    values: tuple[str, ...], items_file: str | None, value_type: str
+) -> list[tuple[int, pb.MxValue]]:
+    try:
+        return [parse_handle_value(e, value_type) for e in _entries("--item", values, items_file)]
+    except EntryError as e:
+        raise CliError("usage", str(e)) from None
+
+
+_Results = Callable[[pb.MxCommandReply, pb.MxCommand], Sequence[Any]]
+
+
+def _bulk_command(
+    name: str,
+    session_id: str,
+    server_handle: int,
+    inputs: dict[str, Json],
+    command: pb.MxCommand,
+    results: _Results,
+    result_json: Callable[[Any], Json],
+    connect: Connect,
+    json_output: bool,
+) -> None:
+    """Sends a bulk command built (and checked) before connecting, and prints its results."""
+
+    async def body(session: Session) -> Json:
+        reply = await session.invoke(command)
+        entries = [result_json(r) for r in results(reply, command)]
+        return bulk_json(
+            name, session.session_id, {"serverHandle": server_handle, **inputs}, reply, entries
+        )
+
+    _session_command(connect, session_id, body, json_output)
+
+
+def _definitions_command(
+    name: str,
+    arm: _bulk.DefinitionsArm,
+    session_id: str,
+    server_handle: int,
+    items: tuple[str, ...],
+    items_file: str | None,
+    connect: Connect,
+    json_output: bool,
+) -> None:
+    refs = [e.text for e in _entries("--item", items, items_file)]
+    command = _bulk.item_definitions_command(arm, server_handle, refs)
+    _bulk_command(
+        name,
+        session_id,
+        server_handle,
+        {},
+        command,
+        _bulk.subscribe_results,
+        subscribe_result_json,
+        connect,
+        json_output,
+    )
+
+
+def _handles_command(
+    name: str,
+    arm: _bulk.HandlesArm,
+    session_id: str,
+    server_handle: int,
+    item_handles: tuple[str, ...],
+    items_file: str | None,
+    connect: Connect,
+    json_output: bool,
+) -> None:
+    command = _bulk.item_handles_command(arm, server_handle, _handles(item_handles, items_file))
+    _bulk_command(
+        name,
+        session_id,
+        server_handle,
+        {},
+        command,
+        _bulk.subscribe_results,
+        subscribe_result_json,
+        connect,
+        json_output,
+    )
+
+
+_REF_HELP = "An item reference, e.g. TestChildObject.TestInt (repeatable)."
+_HANDLE_HELP = "An item handle from add-item or add-item-bulk (repeatable)."
+
+
+@cli.command("add-item-bulk", help="AddItem for every --item, in one call.")
+@bulk_options("--item", "items", "REFERENCE", _REF_HELP)
+@connect_options
+def add_item_bulk_cmd(
+    session_id: str,
+    server_handle: int,
+    items: tuple[str, ...],
+    items_file: str | None,
+    connect: Connect,
+    json_output: bool,
+) -> None:
+    _definitions_command(
+        "add-item-bulk",
+        "add_item_bulk",
+        session_id,
+        server_handle,
+        items,
+        items_file,
+        connect,
+        json_output,
+    )
+
+
+@cli.command("subscribe-bulk", help="AddItem and Advise for every --item, in one call.")
+@bulk_options("--item", "items", "REFERENCE", _REF_HELP)
+@connect_options
+def subscribe_bulk_cmd(
+    session_id: str,
+    server_handle: int,
+    items: tuple[str, ...],
+    items_file: str | None,
+    connect: Connect,
+    json_output: bool,
+) -> None:
+    _definitions_command(
+        "subscribe-bulk",
+        "subscribe_bulk",
+        session_id,
+        server_handle,
+        items,
+        items_file,
+        connect,
+        json_output,
+    )
+
+
+@cli.command("advise-item-bulk", help="Advise for every --item-handle, in one call.")
+@bulk_options("--item-handle", "item_handles", "HANDLE", _HANDLE_HELP)
+@connect_options
+def advise_item_bulk_cmd(
+    session_id: str,
+    server_handle: int,
+    item_handles: tuple[str, ...],
+    items_file: str | None,
+    connect: Connect,
+    json_output: bool,
+) -> None:
+    _handles_command(
+        "advise-item-bulk",
+        "advise_item_bulk",
+        session_id,
+        server_handle,
+        item_handles,
+        items_file,
+        connect,
+        json_output,
+    )
+
+
+@cli.command("unadvise-item-bulk", help="UnAdvise for every --item-handle, in one call.")
+@bulk_options("--item-handle", "item_handles", "HANDLE", _HANDLE_HELP)
+@connect_options
+def unadvise_item_bulk_cmd(
+    session_id: str,
+    server_handle: int,
+    item_handles: tuple[str, ...],
+    items_file: str | None,
+    connect: Connect,
+    json_output: bool,
+) -> None:
+    _handles_command(
+        "unadvise-item-bulk",
+        "unadvise_item_bulk",
+        session_id,
+        server_handle,
+        item_handles,
+        items_file,
+        connect,
+        json_output,
+    )
+
+
+@cli.command("remove-item-bulk", help="RemoveItem for every --item-handle, in one call.")
+@bulk_options("--item-handle", "item_handles", "HANDLE", _HANDLE_HELP)
+@connect_options
+def remove_item_bulk_cmd(
+    session_id: str,
+    server_handle: int,
+    item_handles: tuple[str, ...],
+    items_file: str | None,
+    connect: Connect,
+    json_output: bool,
+) -> None:
+    _handles_command(
+        "remove-item-bulk",
+        "remove_item_bulk",
+        session_id,
+        server_handle,
+        item_handles,
+        items_file,
+        connect,
+        json_output,
+    )
+
+
+@cli.command(
+    "unsubscribe-bulk", help="UnAdvise and RemoveItem for every --item-handle, in one call."
+)
+@bulk_options("--item-handle", "item_handles", "HANDLE", _HANDLE_HELP)
+@connect_options
+def unsubscribe_bulk_cmd(
+    session_id: str,
+    server_handle: int,
+    item_handles: tuple[str, ...],
+    items_file: str | None,
+    connect: Connect,
+    json_output: bool,
+) -> None:
+    _handles_command(
+        "unsubscribe-bulk",
+        "unsubscribe_bulk",
+        session_id,
+        server_handle,
+        item_handles,
+        items_file,
+        connect,
+        json_output,
+    )
+
+
+@cli.command(
+    "read-bulk",
+    help="Read every --item: from the session's subscription when it advises the item, "
+    "else by a one-off subscription.",
+)
+@bulk_options("--item", "items", "REFERENCE", _REF_HELP)
+@click.option(
+    "--timeout-ms",
+    default=0,
+    show_default=True,
+    type=U32,
+    metavar="MS",
+    help="How long an unsubscribed item may wait for its first data change "
+    "(0: the gateway's default).",
+)
+@connect_options
+def read_bulk_cmd(
+    session_id: str,
+    server_handle: int,
+    items: tuple[str, ...],
+    items_file: str | None,
+    timeout_ms: int,
+    connect: Connect,
+    json_output: bool,
+) -> None:
+    refs = [e.text for e in _entries("--item", items, items_file)]
+    command = _bulk.read_bulk_command(server_handle, refs, timeout_ms)
+    _bulk_command(
+        "read-bulk",
+        session_id,
+        server_handle,
+        {"timeoutMs": timeout_ms},
+        command,
+        _bulk.read_results,
+        read_result_json,
+        connect,
+        json_output,
+    )
+
+
+_WRITE_ITEM_HELP = (
+    "HANDLE=VALUE: an item handle and the value to write (repeatable); the text after the "
+    "first = is the value, verbatim."
+)
+
+
+def bulk_write_options(timestamp: bool) -> Callable[[F], F]:
+    """The entry flags, ``--type``, and for the ``2`` variants a required ``--timestamp``."""
+
+    def decorate(func: F) -> F:
+        if timestamp:
+            func = click.option(
+                "--timestamp",
+                required=True,
+                metavar="RFC3339",
+                help="The source timestamp of every entry (RFC 3339 with offset).",
+            )(func)
+        func = click.option(
+            "--type",
+            "value_type",
+            required=True,
+            type=click.Choice(VALUE_TYPES),
+            metavar="TYPE",
+            help=f"The type of every value ({', '.join(VALUE_TYPES)}). "
+            "Array types take a JSON array.",
+        )(func)
+        return bulk_options("--item", "items", "HANDLE=VALUE", _WRITE_ITEM_HELP)(func)
+
+    return decorate
+
+
+def _user_id_option(func: F) -> F:
+    return click.option(
+        "--user-id",
+        default=0,
+        show_default=True,
+        type=INT32,
+        metavar="ID",
+        help="The MXAccess user id of every entry (0: none).",
+    )(func)
+
+
+def _secured_user_options(func: F) -> F:
+    func = click.option(
+        "--verifier-user-id",
+        default=0,
+        show_default=True,
+        type=INT32,
+        metavar="ID",
+        help="The verifying user's id, for verified writes (0: none).",
+    )(func)
+    return click.option(
+        "--current-user-id",
+        default=0,
+        show_default=True,
+        type=INT32,
+        metavar="ID",
+        help="The writing user's id, from authenticate-user.",
+    )(func)
+
+
+def _timestamp_json(time: timestamp_pb2.Timestamp) -> Json:
+    return format_timestamp(time.seconds, time.nanos)
+
+
+@cli.command("write-bulk", help="Write(value, userId) for every HANDLE=VALUE, in one call.")
+@bulk_write_options(timestamp=False)
+@_user_id_option
+@connect_options
+def write_bulk_cmd(
+    session_id: str,
+    server_handle: int,
+    items: tuple[str, ...],
+    items_file: str | None,
+    value_type: str,
+    user_id: int,
+    connect: Connect,
+    json_output: bool,
+) -> None:
+    entries = [
+        mxgateway.WriteEntry(handle, value, user_id=user_id)
+        for handle, value in _handle_values(items, items_file, value_type)
+    ]
+    command = _bulk.write_bulk_command(server_handle, entries)
+    inputs: dict[str, Json] = {"type": value_type, "userId": user_id}
+    _bulk_command(
+        "write-bulk",
+        session_id,
+        server_handle,
+        inputs,
+        command,
+        _bulk.write_results,
+        write_result_json,
+        connect,
+        json_output,
+    )
+
+
+@cli.command(
+    "write2-bulk",
+    help="Write2(value, timestamp, userId) for every HANDLE=VALUE, in one call.",
+)
+@bulk_write_options(timestamp=True)
+@_user_id_option
+@connect_options
+def write2_bulk_cmd(
+    session_id: str,
+    server_handle: int,
+    items: tuple[str, ...],
+    items_file: str | None,
+    value_type: str,
+    timestamp: str,
+    user_id: int,
+    connect: Connect,
+    json_output: bool,
+) -> None:
+    pairs = _handle_values(items, items_file, value_type)
+    time = parse_time(timestamp)
+    entries = [
+        mxgateway.Write2Entry(handle, value, timestamp=time, user_id=user_id)
+        for handle, value in pairs
+    ]
+    command = _bulk.write2_bulk_command(server_handle, entries)
+    inputs: dict[str, Json] = {
+        "type": value_type,
+        "userId": user_id,
+        "timestamp": _timestamp_json(time),
+    }
+    _bulk_command(
+        "write2-bulk",
+        session_id,
+        server_handle,
+        inputs,
+        command,
+        _bulk.write_results,
+        write_result_json,
+        connect,
+        json_output,
+    )
+
+
+@cli.command(
+    "write-secured-bulk",
+    help="WriteSecured(currentUserId, verifierUserId, value) for every HANDLE=VALUE, in one call.",
+)
+@bulk_write_options(timestamp=False)
+@_secured_user_options
+@connect_options
+def write_secured_bulk_cmd(
+    session_id: str,
+    server_handle: int,
+    items: tuple[str, ...],
+    items_file: str | None,
+    value_type: str,
+    current_user_id: int,
+    verifier_user_id: int,
+    connect: Connect,
+    json_output: bool,
+) -> None:
+    entries = [
+        mxgateway.WriteSecuredEntry(
+            handle, value, current_user_id=current_user_id, verifier_user_id=verifier_user_id
+        )
+        for handle, value in _handle_values(items, items_file, value_type)
+    ]
+    command = _bulk.write_secured_bulk_command(server_handle, entries)
+    inputs: dict[str, Json] = {
+        "type": value_type,
+        "currentUserId": current_user_id,
+        "verifierUserId": verifier_user_id,
+    }
+    _bulk_command(
+        "write-secured-bulk",
+        session_id,
+        server_handle,
+        inputs,
+        command,
+        _bulk.write_results,
+        write_result_json,
+        connect,
+        json_output,
+    )
+
+
+@cli.command(
+    "write-secured2-bulk",
+    help="WriteSecured2(currentUserId, verifierUserId, value, timestamp) for every "
+    "HANDLE=VALUE, in one call.",
+)
+@bulk_write_options(timestamp=True)
+@_secured_user_options
+@connect_options
+def write_secured2_bulk_cmd(
+    session_id: str,
+    server_handle: int,
+    items: tuple[str, ...],
+    items_file: str | None,
+    value_type: str,
+    timestamp: str,
+    current_user_id: int,
+    verifier_user_id: int,
+    connect: Connect,
+    json_output: bool,
+) -> None:
+    pairs = _handle_values(items, items_file, value_type)
+    time = parse_time(timestamp)
+    entries = [
+        mxgateway.WriteSecured2Entry(
+            handle,
+            value,
+            current_user_id=current_user_id,
+            verifier_user_id=verifier_user_id,
+            timestamp=time,
+        )
+        for handle, value in pairs
+    ]
+    command = _bulk.write_secured2_bulk_command(server_handle, entries)
+    inputs: dict[str, Json] = {
+        "type": value_type,
+        "currentUserId": current_user_id,
+        "verifierUserId": verifier_user_id,
+        "timestamp": _timestamp_json(time),
+    }
+    _bulk_command(
+        "write-secured2-bulk",
+        session_id,
+        server_handle,
+        inputs,
+        command,
+        _bulk.write_results,
+        write_result_json,
+        connect,
+        json_output,
+    )
 
 
 async def _collect(

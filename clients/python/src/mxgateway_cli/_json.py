@@ -20,13 +20,17 @@ from ._rfc3339 import format_timestamp
 
 __all__ = [
     "Json",
+    "bulk_json",
     "command_json",
     "event_json",
     "limits_json",
+    "read_result_json",
     "render",
     "status_json",
     "statuses_json",
+    "subscribe_result_json",
     "value_json",
+    "write_result_json",
 ]
 
 Json: TypeAlias = "bool | int | float | str | list[Json] | dict[str, Json] | None"
@@ -97,6 +101,25 @@ def value_json(value: pb.MxValue) -> Json:
     return list(items)
 
 
+def _data_json(
+    value: pb.MxValue, quality: int, holder: pb.OnDataChange | pb.BulkReadResult
+) -> dict[str, Json]:
+    """``value``, ``dataType``, ``variantType``, ``quality``, ``timestamp``: a data
+    change as events and read results print it (an unset value prints as
+    ``null``, ``NoData``, 0)."""
+    return {
+        "value": value_json(value),
+        "dataType": data_type_name(value.data_type),
+        "variantType": value.variant_type,
+        "quality": quality,
+        "timestamp": (
+            format_timestamp(holder.timestamp.seconds, holder.timestamp.nanos)
+            if holder.HasField("timestamp")
+            else None
+        ),
+    }
+
+
 def event_json(e: pb.MxEvent) -> Json:
     """One event: a common header, then the fields of its kind."""
     kind = e.WhichOneof("kind")
@@ -114,15 +137,7 @@ def event_json(e: pb.MxEvent) -> Json:
     }
     if kind == "data_change":
         dc = e.data_change
-        out["value"] = value_json(dc.value)
-        out["dataType"] = data_type_name(dc.value.data_type)
-        out["variantType"] = dc.value.variant_type
-        out["quality"] = dc.quality
-        out["timestamp"] = (
-            format_timestamp(dc.timestamp.seconds, dc.timestamp.nanos)
-            if dc.HasField("timestamp")
-            else None
-        )
+        out.update(_data_json(dc.value, dc.quality, dc))
         out["statuses"] = statuses_json(list(dc.statuses))
     elif kind == "write_complete":
         out["statuses"] = statuses_json(list(e.write_complete.statuses))
@@ -141,6 +156,66 @@ def command_json(
     out.update(inputs)
     out["hresult"] = reply.hresult
     out["statuses"] = statuses_json(list(reply.statuses))
+    return out
+
+
+def _outcome_json(
+    r: pb.SubscribeResult | pb.BulkWriteResult | pb.BulkReadResult,
+) -> dict[str, Json]:
+    return {
+        "statuses": statuses_json(list(r.statuses)),
+        "message": r.message,
+        "deniedByConstraint": r.denied_by_constraint,
+    }
+
+
+def subscribe_result_json(r: pb.SubscribeResult) -> Json:
+    """One entry of the item-definition and item-handle bulk commands."""
+    out: dict[str, Json] = {
+        "itemDefinition": r.item_definition,
+        "itemHandle": r.item_handle,
+        "wasSuccessful": r.was_successful,
+        "hresult": r.hresult,
+    }
+    out.update(_outcome_json(r))
+    return out
+
+
+def write_result_json(r: pb.BulkWriteResult) -> Json:
+    """One entry of a bulk write."""
+    out: dict[str, Json] = {
+        "itemHandle": r.item_handle,
+        "wasSuccessful": r.was_successful,
+        "hresult": r.hresult,
+    }
+    out.update(_outcome_json(r))
+    return out
+
+
+def read_result_json(r: pb.BulkReadResult) -> Json:
+    """One entry of ``read-bulk``: its value printed as a data change prints it."""
+    out: dict[str, Json] = {
+        "itemDefinition": r.item_definition,
+        "wasSuccessful": r.was_successful,
+        "wasCached": r.was_cached,
+    }
+    out.update(_data_json(r.value, r.quality, r))
+    out.update(_outcome_json(r))
+    return out
+
+
+def bulk_json(
+    command: str,
+    session_id: str,
+    inputs: dict[str, Json],
+    reply: pb.MxCommandReply,
+    results: list[Json],
+) -> Json:
+    """``{"command", "sessionId", "serverHandle", <inputs>, "hresult", "statuses",
+    "results"}``: ``inputs`` starts with ``serverHandle``."""
+    out = command_json(command, session_id, inputs, reply)
+    assert isinstance(out, dict)
+    out["results"] = results
     return out
 
 
