@@ -597,3 +597,235 @@ fn command_name(command: &Command) -> &'static str {
         Command::ReadBulk(_) => "ReadBulk",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use mxgateway_proto::v1::{
+        mx_command::Command, mx_value, AddItemCommand, ItemCommand, MxCommand, MxValue,
+        RegisterCommand,
+    };
+
+    use super::*;
+    use crate::backend::BackendError;
+
+    /// A runtime that records requests and answers nothing by itself.
+    #[derive(Clone, Default)]
+    struct Recorder {
+        subscribed: Arc<Mutex<Vec<u64>>>,
+        unsubscribed: Arc<Mutex<Vec<u64>>>,
+    }
+
+    impl Backend for Recorder {
+        fn name(&self) -> &'static str {
+            "recorder"
+        }
+        async fn subscribe(&self, id: u64, _: &str, _: &str, _: bool) -> Result<(), BackendError> {
+            self.subscribed.lock().unwrap().push(id);
+            Ok(())
+        }
+        async fn unsubscribe(&self, id: u64) -> Result<(), BackendError> {
+            self.unsubscribed.lock().unwrap().push(id);
+            Ok(())
+        }
+        async fn subscribe_many(
+            &self,
+            requests: Vec<plant::Subscribe>,
+        ) -> Result<(), BackendError> {
+            let mut s = self.subscribed.lock().unwrap();
+            s.extend(requests.iter().map(|r| r.subscription_id));
+            Ok(())
+        }
+        async fn unsubscribe_many(&self, ids: Vec<u64>) -> Result<(), BackendError> {
+            self.unsubscribed.lock().unwrap().extend(ids);
+            Ok(())
+        }
+        async fn write(&self, _: plant::Write) -> MxStatus {
+            MxStatus::OK
+        }
+        async fn authenticate(&self, _: &str, _: &str) -> Result<i32, String> {
+            Err("no users".into())
+        }
+    }
+
+    fn good_update(subscription_id: u64, v: i32) -> plant::Update {
+        plant::Update {
+            subscription_id,
+            value: Some(MxValue {
+                kind: Some(mx_value::Kind::Int32Value(v)),
+                ..Default::default()
+            }),
+            quality: quality::GOOD,
+            timestamp: Some(prost_types::Timestamp {
+                seconds: 1,
+                nanos: 0,
+            }),
+            status: Some(MxStatus::OK.into()),
+        }
+    }
+
+    async fn now(session: &mut MxSession<Recorder>, command: Command) -> MxCommandReply {
+        match session
+            .handle(MxCommand {
+                command: Some(command),
+            })
+            .await
+        {
+            Handled::Now(reply) => reply,
+            Handled::Later(_) => panic!("expected an immediate reply"),
+        }
+    }
+
+    fn read(server_handle: i32, items: &[&str], timeout_ms: u32) -> MxCommand {
+        MxCommand {
+            command: Some(Command::ReadBulk(ReadBulkCommand {
+                server_handle,
+                item_definitions: items.iter().map(|s| s.to_string()).collect(),
+                timeout_ms,
+            })),
+        }
+    }
+
+    fn results(reply: MxCommandReply) -> Vec<BulkReadResult> {
+        match reply.result {
+            Some(mx_command_reply::Result::ReadResults(r)) => r.results,
+            other => panic!("no read results: {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn uncached_entries_complete_from_their_first_update_and_end_their_subscription() {
+        let backend = Recorder::default();
+        let (done, _) = mpsc::channel(4);
+        let mut session = MxSession::new(backend.clone(), done);
+        let (expiry_tx, _expiries) = mpsc::channel(4);
+        session.set_read_expiry(expiry_tx);
+        now(
+            &mut session,
+            Command::Register(RegisterCommand {
+                client_name: "t".into(),
+            }),
+        )
+        .await;
+        let Handled::Later(reply) = session.handle(read(1, &["A.X", "B.Y"], 60_000)).await else {
+            panic!("uncached reads complete later");
+        };
+        let reply = tokio::spawn(reply);
+        let temp = backend.subscribed.lock().unwrap().clone();
+        assert_eq!(temp.len(), 2, "both entries are read at once");
+        let mut events = Vec::new();
+        session.on_updates(
+            vec![good_update(temp[1], 2), good_update(temp[0], 1)],
+            &mut events,
+        );
+        assert!(events.is_empty(), "temporary reads raise no OnDataChange");
+        session.end_retired_reads().await.unwrap();
+        let results = results(reply.await.unwrap());
+        assert_eq!(results[0].item_definition, "A.X");
+        assert!(results[0].was_successful && !results[0].was_cached);
+        assert_eq!(
+            results[1].value.as_ref().unwrap().kind,
+            Some(mx_value::Kind::Int32Value(2))
+        );
+        let mut ended = backend.unsubscribed.lock().unwrap().clone();
+        ended.sort_unstable();
+        assert_eq!(ended, temp);
+    }
+
+    #[tokio::test]
+    async fn entries_without_a_data_change_time_out_with_a_status_and_are_cleaned_up() {
+        let backend = Recorder::default();
+        let (done, _) = mpsc::channel(4);
+        let mut session = MxSession::new(backend.clone(), done);
+        let (expiry_tx, mut expiries) = mpsc::channel(4);
+        session.set_read_expiry(expiry_tx);
+        now(
+            &mut session,
+            Command::Register(RegisterCommand {
+                client_name: "t".into(),
+            }),
+        )
+        .await;
+        let Handled::Later(reply) = session.handle(read(1, &["Slow.A", "Fast.B"], 50)).await else {
+            panic!("uncached reads complete later");
+        };
+        let reply = tokio::spawn(reply);
+        let temp = backend.subscribed.lock().unwrap().clone();
+        let mut events = Vec::new();
+        session.on_updates(vec![good_update(temp[1], 5)], &mut events);
+        // The main loop's part: the deadline timer reports, the session expires the call.
+        let call = expiries.recv().await.expect("deadline reported");
+        session.expire_read(call);
+        session.end_retired_reads().await.unwrap();
+        let results = results(reply.await.unwrap());
+        assert!(!results[0].was_successful);
+        assert_eq!(
+            results[0].statuses[0].detail,
+            i32::from(detail::REQUEST_TIMED_OUT)
+        );
+        assert_eq!(results[0].quality, quality::BAD);
+        assert!(results[0].value.is_none());
+        assert!(results[1].was_successful);
+        let mut ended = backend.unsubscribed.lock().unwrap().clone();
+        ended.sort_unstable();
+        assert_eq!(ended, temp, "both temporary subscriptions ended");
+        // A late update for an expired read changes nothing.
+        session.on_updates(vec![good_update(temp[0], 9)], &mut events);
+        assert!(events.is_empty());
+    }
+
+    #[tokio::test]
+    async fn advised_items_are_served_from_the_cache_without_touching_the_subscription() {
+        let backend = Recorder::default();
+        let (done, _) = mpsc::channel(4);
+        let mut session = MxSession::new(backend.clone(), done);
+        now(
+            &mut session,
+            Command::Register(RegisterCommand {
+                client_name: "t".into(),
+            }),
+        )
+        .await;
+        let added = now(
+            &mut session,
+            Command::AddItem(AddItemCommand {
+                server_handle: 1,
+                item_definition: "Obj.Attr".into(),
+            }),
+        )
+        .await;
+        let Some(mx_command_reply::Result::ItemHandle(handle)) = added.result else {
+            panic!("no handle");
+        };
+        now(
+            &mut session,
+            Command::Advise(ItemCommand {
+                server_handle: 1,
+                item_handle: handle,
+            }),
+        )
+        .await;
+        let advise_id = backend.subscribed.lock().unwrap()[0];
+        // Advised but no data change yet: not cached, read afresh.
+        assert!(matches!(
+            session.handle(read(1, &["obj.attr"], 1000)).await,
+            Handled::Later(_)
+        ));
+        let mut events = Vec::new();
+        session.on_updates(vec![good_update(advise_id, 42)], &mut events);
+        assert_eq!(events.len(), 1);
+        let Handled::Now(reply) = session.handle(read(1, &["OBJ.ATTR"], 1000)).await else {
+            panic!("a cached read is immediate");
+        };
+        let r = &results(reply)[0];
+        assert!(r.was_cached && r.was_successful);
+        assert_eq!(r.item_definition, "OBJ.ATTR");
+        assert_eq!(
+            r.value.as_ref().unwrap().kind,
+            Some(mx_value::Kind::Int32Value(42))
+        );
+        assert!(!backend.unsubscribed.lock().unwrap().contains(&advise_id));
+        assert_eq!(session.advised_count(), 1);
+    }
+}
