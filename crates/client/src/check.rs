@@ -3,12 +3,15 @@
 //! The rules, shared with the Python client:
 //!
 //! - **Protocol failure** ([`Error::Command`]): `protocol_status` is
-//!   `INVALID_REQUEST`, `INTERNAL_ERROR` or a number this client does not
-//!   know. `OK` is success, and so is `UNSPECIFIED` (an unpopulated field is
+//!   `INVALID_REQUEST`, `INTERNAL_ERROR`, `PERMISSION_DENIED` or a number this
+//!   client does not know. (The gateway turns these into gRPC errors, so a
+//!   client sees such a reply only from a gateway that breaks that rule.) `OK` is success, and so is `UNSPECIFIED` (an unpopulated field is
 //!   not evidence of failure). Raw calls raise these.
 //! - **MXAccess failure** ([`Error::MxAccess`]): `hresult != 0`, or a status
 //!   with `success == 0` whose category is `WARNING` or one of the error
 //!   categories. Only checked calls raise these.
+//! - The bulk commands apply these rules to the reply as a whole; the results
+//!   of single entries are data, never errors (see [`crate::bulk`]).
 //! - A status with `success == 0` and category `UNSPECIFIED` or `UNKNOWN` is an
 //!   unpopulated placeholder (a proto default, a null COM entry), not a
 //!   failure. `OK` never fails, and neither does `PENDING` (the operation is
@@ -177,6 +180,7 @@ mod tests {
         for p in [
             ProtocolStatus::InvalidRequest as i32,
             ProtocolStatus::InternalError as i32,
+            ProtocolStatus::PermissionDenied as i32,
             42,
         ] {
             let e = check_protocol(reply(p)).unwrap_err();

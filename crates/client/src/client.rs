@@ -176,10 +176,9 @@ impl GatewayClient {
             .unary(move |req| async move { rpc.invoke(req).await }, request)
             .await?;
         // The one edit to a raw reply: a gateway quoting our own key back
-        // must not put it into the caller's logs.
-        if !reply.message.is_empty() {
-            reply.message = self.redactor.scrub(&reply.message);
-        }
+        // must not put it into the caller's logs (nor, through the bulk
+        // results' messages, into a CLI's output).
+        scrub_messages(&mut reply, &self.redactor);
         check::check_protocol(reply)
     }
 
@@ -253,5 +252,22 @@ impl GatewayClient {
             }
         };
         result.map_err(|status| from_status(&status, &self.redactor))
+    }
+}
+
+/// Scrubs the key from the reply's message and its bulk results' messages.
+fn scrub_messages(reply: &mut v1::MxCommandReply, redactor: &Redactor) {
+    use v1::mx_command_reply::Result as R;
+    let scrub = |message: &mut String| {
+        if !message.is_empty() {
+            *message = redactor.scrub(message);
+        }
+    };
+    scrub(&mut reply.message);
+    match &mut reply.result {
+        Some(R::SubscribeResults(r)) => r.results.iter_mut().for_each(|e| scrub(&mut e.message)),
+        Some(R::WriteResults(r)) => r.results.iter_mut().for_each(|e| scrub(&mut e.message)),
+        Some(R::ReadResults(r)) => r.results.iter_mut().for_each(|e| scrub(&mut e.message)),
+        Some(R::ServerHandle(_) | R::ItemHandle(_) | R::UserId(_)) | None => {}
     }
 }

@@ -10,6 +10,10 @@
 //!   policy (see [`ClientOptions::timeout`]).
 //! - [`Session`]: a cheap-to-clone handle on a gateway session with one typed
 //!   method per MXAccess command, and the event streams.
+//! - [`bulk`]: the bulk command family on [`Session`] (`add_item_bulk`,
+//!   `subscribe_bulk`, `write_bulk`, `read_bulk`, ...): many MXAccess calls in
+//!   one round trip, one result per entry, and failed entries that never fail
+//!   the call.
 //! - [`Error`]: every failure, classified by the gateway's `mxgateway-error`
 //!   metadata or the gRPC code, never by message text.
 //!
@@ -51,6 +55,7 @@
 #![forbid(unsafe_code)]
 #![deny(rust_2018_idioms)]
 
+pub mod bulk;
 pub mod check;
 mod client;
 mod error;
@@ -59,6 +64,7 @@ mod session;
 mod stream;
 pub mod value;
 
+pub use bulk::{Write2Entry, WriteEntry, WriteSecured2Entry, WriteSecuredEntry};
 pub use client::GatewayClient;
 pub use error::Error;
 pub use options::{ClientOptions, TlsOptions, DEFAULT_TIMEOUT};

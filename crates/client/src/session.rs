@@ -32,6 +32,7 @@ struct Shared {
 pub struct Session {
     shared: Arc<Shared>,
     command_timeout_ms: u32,
+    max_bulk_items: Option<u32>,
 }
 
 impl std::fmt::Debug for Session {
@@ -40,6 +41,7 @@ impl std::fmt::Debug for Session {
             .field("id", &self.shared.id)
             .field("closed", &self.is_closed())
             .field("command_timeout_ms", &self.command_timeout_ms)
+            .field("max_bulk_items", &self.max_bulk_items)
             .finish()
     }
 }
@@ -54,6 +56,11 @@ impl Session {
     }
 
     fn new(client: GatewayClient, id: String, open_reply: Option<v1::OpenSessionReply>) -> Self {
+        let max_bulk_items = open_reply
+            .as_ref()
+            .and_then(|r| r.limits.as_ref())
+            .map(|l| l.max_bulk_items)
+            .filter(|&max| max != 0);
         Session {
             shared: Arc::new(Shared {
                 client,
@@ -62,6 +69,7 @@ impl Session {
                 closed: AtomicBool::new(false),
             }),
             command_timeout_ms: 0,
+            max_bulk_items,
         }
     }
 
@@ -87,6 +95,28 @@ impl Session {
         Session {
             shared: self.shared.clone(),
             command_timeout_ms: u32::try_from(timeout.as_millis()).unwrap_or(u32::MAX),
+            max_bulk_items: self.max_bulk_items,
+        }
+    }
+
+    /// The most entries a bulk command of this handle may carry: the
+    /// gateway's `max_bulk_items` when this handle opened the session and the
+    /// gateway advertised a non-zero limit, or the value given to
+    /// [`Session::with_max_bulk_items`]; `None` when unknown (e.g. a session
+    /// attached by id), and then only the gateway checks. Longer bulk
+    /// requests are refused locally (see [`crate::bulk`]).
+    pub fn max_bulk_items(&self) -> Option<u32> {
+        self.max_bulk_items
+    }
+
+    /// A handle that refuses bulk commands longer than `max` entries locally,
+    /// e.g. for a session attached by id whose gateway limit the caller
+    /// knows; 0 removes the local check.
+    pub fn with_max_bulk_items(&self, max: u32) -> Session {
+        Session {
+            shared: self.shared.clone(),
+            command_timeout_ms: self.command_timeout_ms,
+            max_bulk_items: Some(max).filter(|&m| m != 0),
         }
     }
 
@@ -137,7 +167,7 @@ impl Session {
             }))
             .await?;
         result_of(reply, "server handle", |r| match r {
-            mx_command_reply::Result::ServerHandle(h) => Some(h),
+            mx_command_reply::Result::ServerHandle(h) => Some(*h),
             _ => None,
         })
     }
@@ -315,7 +345,7 @@ impl Session {
             }))
             .await?;
         result_of(reply, "user id", |r| match r {
-            mx_command_reply::Result::UserId(id) => Some(id),
+            mx_command_reply::Result::UserId(id) => Some(*id),
             _ => None,
         })
     }
@@ -364,7 +394,7 @@ fn item_command(server_handle: i32, item_handle: i32) -> v1::ItemCommand {
 
 fn item_handle_of(reply: v1::MxCommandReply) -> Result<i32, Error> {
     result_of(reply, "item handle", |r| match r {
-        mx_command_reply::Result::ItemHandle(h) => Some(h),
+        mx_command_reply::Result::ItemHandle(h) => Some(*h),
         _ => None,
     })
 }
@@ -374,9 +404,9 @@ fn item_handle_of(reply: v1::MxCommandReply) -> Result<i32, Error> {
 fn result_of(
     reply: v1::MxCommandReply,
     what: &str,
-    pick: impl FnOnce(mx_command_reply::Result) -> Option<i32>,
+    pick: impl FnOnce(&mx_command_reply::Result) -> Option<i32>,
 ) -> Result<i32, Error> {
-    match reply.result.and_then(pick) {
+    match reply.result.as_ref().and_then(pick) {
         Some(v) => Ok(v),
         None => Err(Error::Command {
             message: format!("the reply carries no {what}"),

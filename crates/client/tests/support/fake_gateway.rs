@@ -62,6 +62,8 @@ pub struct State {
     pub end_streams: Mutex<bool>,
     /// When true, Invoke never answers (for timeout tests).
     pub hang_invoke: Mutex<bool>,
+    /// The `max_bulk_items` OpenSession advertises; `None` means 1000.
+    pub max_bulk_items: Mutex<Option<u32>>,
     pub streams_cancelled: AtomicUsize,
     pub stream_cancelled: Notify,
     pub sessions_opened: AtomicUsize,
@@ -210,8 +212,93 @@ impl Fake {
     }
 }
 
+/// A successful bulk entry result for a reference or a handle.
+pub fn subscribe_ok(item_definition: &str, item_handle: i32) -> v1::SubscribeResult {
+    v1::SubscribeResult {
+        item_definition: item_definition.to_string(),
+        item_handle,
+        was_successful: true,
+        hresult: 0,
+        statuses: vec![ok_status()],
+        message: String::new(),
+        denied_by_constraint: false,
+    }
+}
+
+/// A successful bulk write result.
+pub fn write_ok(item_handle: i32) -> v1::BulkWriteResult {
+    v1::BulkWriteResult {
+        item_handle,
+        was_successful: true,
+        hresult: 0,
+        statuses: vec![ok_status()],
+        message: String::new(),
+        denied_by_constraint: false,
+    }
+}
+
+/// A successful, cached bulk read of 42 (as [`data_change`] carries it).
+pub fn read_ok(item_definition: &str) -> v1::BulkReadResult {
+    v1::BulkReadResult {
+        item_definition: item_definition.to_string(),
+        was_successful: true,
+        was_cached: true,
+        value: Some(int_value(42)),
+        quality: 192,
+        timestamp: Some(prost_types::Timestamp {
+            seconds: 1_700_000_000,
+            nanos: 500_000_000,
+        }),
+        statuses: vec![ok_status()],
+        message: String::new(),
+        denied_by_constraint: false,
+    }
+}
+
+/// A successful bulk reply: every entry succeeds. References get item
+/// handles 2, 3, ... in order; handle entries echo their handle.
+pub fn bulk_ok_reply(command: &Command) -> Option<v1::MxCommandReply> {
+    use mx_command_reply::Result as R;
+    let subscribe = |results| Some(R::SubscribeResults(v1::SubscribeResults { results }));
+    let write = |handles: Vec<i32>| {
+        Some(R::WriteResults(v1::BulkWriteResults {
+            results: handles.into_iter().map(write_ok).collect(),
+        }))
+    };
+    let result = match command {
+        Command::AddItemBulk(c) | Command::SubscribeBulk(c) => subscribe(
+            c.item_definitions
+                .iter()
+                .zip(2..)
+                .map(|(d, h)| subscribe_ok(d, h))
+                .collect(),
+        ),
+        Command::AdviseItemBulk(c)
+        | Command::RemoveItemBulk(c)
+        | Command::UnadviseItemBulk(c)
+        | Command::UnsubscribeBulk(c) => subscribe(
+            c.item_handles
+                .iter()
+                .map(|&h| subscribe_ok("", h))
+                .collect(),
+        ),
+        Command::WriteBulk(c) => write(c.entries.iter().map(|e| e.item_handle).collect()),
+        Command::Write2Bulk(c) => write(c.entries.iter().map(|e| e.item_handle).collect()),
+        Command::WriteSecuredBulk(c) => write(c.entries.iter().map(|e| e.item_handle).collect()),
+        Command::WriteSecured2Bulk(c) => write(c.entries.iter().map(|e| e.item_handle).collect()),
+        Command::ReadBulk(c) => Some(R::ReadResults(v1::BulkReadResults {
+            results: c.item_definitions.iter().map(|d| read_ok(d)).collect(),
+        })),
+        _ => return None,
+    };
+    Some(ok_reply(result))
+}
+
 fn default_reply(command: Option<&Command>) -> v1::MxCommandReply {
     use mx_command_reply::Result as R;
+    if let Some(reply) = command.and_then(bulk_ok_reply) {
+        return reply;
+    }
     let result = match command {
         Some(Command::Register(_)) => Some(R::ServerHandle(1)),
         Some(Command::AddItem(_) | Command::AddItem2(_)) => Some(R::ItemHandle(2)),
@@ -235,7 +322,7 @@ impl MxAccessGateway for Fake {
             capabilities: vec!["mxaccess-core".into(), "event-conflation".into()],
             limits: Some(v1::ServerLimits {
                 max_sessions: 64,
-                max_bulk_items: 1000,
+                max_bulk_items: self.state.max_bulk_items.lock().unwrap().unwrap_or(1000),
                 max_message_bytes: 4 << 20,
                 event_queue_capacity: 10_000,
                 default_command_timeout_ms: 30_000,
