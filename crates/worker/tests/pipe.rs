@@ -53,6 +53,7 @@ async fn start(init: impl FnOnce(&mut Init)) -> Harness {
         plant_address: link.addr().to_string(),
         plant_token: link.token().to_string(),
         max_events_per_batch: 100,
+        constraints: None,
     };
     init(&mut message);
     h.send(gateway_to_worker::Message::Init(message)).await;
@@ -236,4 +237,63 @@ async fn a_silent_gateway_makes_the_worker_exit() {
         tokio::time::timeout(WAIT, h.worker).await.unwrap().unwrap(),
         exit_code::GATEWAY_SILENT
     );
+}
+
+#[tokio::test]
+async fn init_constraints_are_enforced_by_the_worker_per_command_and_per_entry() {
+    let mut h = start(|init| {
+        init.constraints = Some(mxgateway_proto::worker::TagConstraints {
+            allow_read: vec!["TestChildObject.*".into()],
+            allow_write: vec!["TestChildObject.TestString".into()],
+        });
+    })
+    .await;
+    assert!(matches!(
+        h.recv().await,
+        Some(worker_to_gateway::Message::Ready(_))
+    ));
+    let reply = h
+        .command(
+            1,
+            Command::Register(RegisterCommand {
+                client_name: "t".into(),
+            }),
+        )
+        .await;
+    let Some(mx_command_reply::Result::ServerHandle(server)) = reply.result else {
+        panic!("{reply:?}")
+    };
+    let denied = h
+        .command(
+            2,
+            Command::AddItem(AddItemCommand {
+                server_handle: server,
+                item_definition: "TestParentObject.PV".into(),
+            }),
+        )
+        .await;
+    assert_eq!(
+        denied.protocol_status,
+        mxgateway_proto::v1::ProtocolStatus::PermissionDenied as i32
+    );
+    assert!(denied.message.contains("TestParentObject.PV"), "{denied:?}");
+    let read = h
+        .command(
+            3,
+            Command::ReadBulk(mxgateway_proto::v1::ReadBulkCommand {
+                server_handle: server,
+                item_definitions: vec![
+                    "TestChildObject.TestInt".into(),
+                    "TestParentObject.PV".into(),
+                ],
+                timeout_ms: 5_000,
+            }),
+        )
+        .await;
+    let Some(mx_command_reply::Result::ReadResults(read)) = read.result else {
+        panic!("{read:?}")
+    };
+    assert!(read.results[0].was_successful, "{:?}", read.results[0]);
+    assert!(read.results[1].denied_by_constraint);
+    assert!(read.results[1].value.is_none());
 }
