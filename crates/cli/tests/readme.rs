@@ -152,6 +152,20 @@ fn every_readme_example_runs() {
         if line.starts_with("mxgw stream-events") {
             assert_eq!(json["type"], "dataChange");
         }
+        if line.starts_with("mxgw subscribe-bulk") {
+            let results = json["results"].as_array().unwrap();
+            assert_eq!(results.len(), 2, "{json}");
+            assert!(results.iter().all(|r| r["wasSuccessful"] == true), "{json}");
+        }
+        if line.starts_with("mxgw read-bulk") {
+            // TestInt is advised since `advise` above; TestBool is read afresh.
+            let results = json["results"].as_array().unwrap();
+            assert_eq!(results[0]["itemDefinition"], "TestChildObject.TestInt");
+            assert_eq!(results[0]["wasCached"], true, "{json}");
+            assert_eq!(results[0]["quality"], 192, "{json}");
+            assert_eq!(results[1]["wasCached"], false, "{json}");
+            assert_eq!(results[1]["wasSuccessful"], true, "{json}");
+        }
     }
     assert!(!session.is_empty());
 
@@ -162,9 +176,13 @@ fn every_readme_example_runs() {
         let (ok, stdout, stderr) = sandbox.run(&command);
         assert!(ok, "{command}: {stdout}{stderr}");
         let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-        if line.contains("keys create") {
+        if line.contains("keys create") && id.is_empty() {
             id = json["id"].as_str().unwrap().to_string();
             assert!(json["key"].as_str().unwrap().starts_with("mxgw_"));
+        }
+        if line.contains("--allow-write") {
+            assert_eq!(json["allow_read"], serde_json::json!(["Area_A.*"]), "{json}");
+            assert_eq!(json["allow_write"], serde_json::json!(["Area_A.*Setpoint"]), "{json}");
         }
     }
     assert!(!id.is_empty());
