@@ -52,8 +52,13 @@ struct ServeArgs {
     #[arg(long, env = config::env::STATE_DIR)]
     state_dir: Option<PathBuf>,
     /// Galaxy model file (TOML). Default: the demo galaxy shipped with the gateway.
-    #[arg(long, env = config::env::GALAXY)]
+    #[arg(long, env = config::env::GALAXY, conflicts_with = "generated_galaxy")]
     galaxy: Option<PathBuf>,
+    /// Serve a generated galaxy instead: OBJECTSxATTRIBUTES[@SCAN_MS], e.g. 100x10@1000 is
+    /// GenObj_000001.Attr_0001 ... GenObj_000100.Attr_0010, every value changing each scan
+    /// (default 1000 ms). Deterministic: the same spec gives the same galaxy.
+    #[arg(long, value_name = "SPEC", value_parser = parse_generated_galaxy)]
+    generated_galaxy: Option<GeneratedGalaxy>,
     /// A standalone worker executable (e.g. mxgateway-worker). Default: this binary in worker mode.
     #[arg(long, env = config::env::WORKER_PATH)]
     worker_path: Option<PathBuf>,
@@ -93,6 +98,46 @@ struct ServeArgs {
     /// Longest an in-flight command may defer the hang verdict.
     #[arg(long)]
     heartbeat_ceiling_ms: Option<u64>,
+}
+
+/// `--generated-galaxy OBJECTSxATTRIBUTES[@SCAN_MS]`.
+#[derive(Debug, Clone, Copy)]
+struct GeneratedGalaxy {
+    objects: usize,
+    attributes: usize,
+    scan_ms: u64,
+}
+
+/// Largest generated galaxy `serve` accepts (items = objects × attributes).
+const MAX_GENERATED_ITEMS: usize = 10_000_000;
+
+fn parse_generated_galaxy(spec: &str) -> Result<GeneratedGalaxy, String> {
+    let usage = || format!("{spec:?} is not OBJECTSxATTRIBUTES[@SCAN_MS], e.g. 100x10@1000");
+    let (size, scan_ms) = match spec.split_once('@') {
+        Some((size, scan)) => (size, scan.parse::<u64>().map_err(|_| usage())?),
+        None => (spec, 1000),
+    };
+    let (objects, attributes) = size.split_once(['x', 'X']).ok_or_else(usage)?;
+    let objects: usize = objects.parse().map_err(|_| usage())?;
+    let attributes: usize = attributes.parse().map_err(|_| usage())?;
+    if objects == 0 || attributes == 0 || scan_ms == 0 {
+        return Err(format!(
+            "{spec:?}: objects, attributes and scan period must be positive"
+        ));
+    }
+    if attributes > 9999
+        || objects > 999_999
+        || objects.saturating_mul(attributes) > MAX_GENERATED_ITEMS
+    {
+        return Err(format!(
+            "{spec:?}: at most 999999 objects, 9999 attributes and {MAX_GENERATED_ITEMS} items"
+        ));
+    }
+    Ok(GeneratedGalaxy {
+        objects,
+        attributes,
+        scan_ms,
+    })
 }
 
 #[derive(Subcommand)]
@@ -174,7 +219,14 @@ fn millis(v: Option<u64>, default: Duration) -> Duration {
 fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let mut config = Config::new(args.state_dir.unwrap_or_else(config::default_state_dir));
     config.listen = args.listen;
-    config.galaxy = args.galaxy.map(GalaxySource::File).unwrap_or_default();
+    config.galaxy =
+        match (args.galaxy, args.generated_galaxy) {
+            (Some(file), _) => GalaxySource::File(file),
+            (None, Some(g)) => GalaxySource::Model(Box::new(
+                mxgateway_sim::GalaxyModel::generated(g.objects, g.attributes, g.scan_ms),
+            )),
+            (None, None) => GalaxySource::Demo,
+        };
     config.worker = args
         .worker_path
         .map(mxgateway::worker::WorkerCommand::standalone);
@@ -312,4 +364,31 @@ fn keys(cmd: KeysCmd) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_generated_galaxy;
+
+    #[test]
+    fn generated_galaxy_specs() {
+        let g = parse_generated_galaxy("100x10@250").unwrap();
+        assert_eq!((g.objects, g.attributes, g.scan_ms), (100, 10, 250));
+        let g = parse_generated_galaxy("5X2").unwrap();
+        assert_eq!((g.objects, g.attributes, g.scan_ms), (5, 2, 1000));
+        for bad in [
+            "",
+            "100",
+            "x10",
+            "100x",
+            "0x10",
+            "10x0",
+            "10x10@0",
+            "10x10@fast",
+            "1000000x1",
+            "2000000x10",
+        ] {
+            assert!(parse_generated_galaxy(bad).is_err(), "{bad}");
+        }
+    }
 }
