@@ -34,7 +34,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Cmd {
     /// Run the gateway (zero configuration: demo galaxy on 127.0.0.1:5000).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Manage API keys.
     #[command(subcommand)]
     Keys(KeysCmd),
@@ -196,7 +196,7 @@ fn main() -> ExitCode {
         .with_env_filter(log_filter)
         .init();
     let result = match cli.command {
-        Cmd::Serve(args) => serve(args),
+        Cmd::Serve(args) => serve(*args),
         Cmd::Keys(cmd) => keys(cmd).map(|()| ExitCode::SUCCESS),
         Cmd::Worker => Ok(ExitCode::SUCCESS),
     };
