@@ -4,9 +4,10 @@
 //!
 //! - **Protocol failure** ([`Error::Command`]): `protocol_status` is
 //!   `INVALID_REQUEST`, `INTERNAL_ERROR`, `PERMISSION_DENIED` or a number this
-//!   client does not know. (The gateway turns these into gRPC errors, so a
-//!   client sees such a reply only from a gateway that breaks that rule.) `OK` is success, and so is `UNSPECIFIED` (an unpopulated field is
-//!   not evidence of failure). Raw calls raise these.
+//!   client does not know. `OK` is success, and so is `UNSPECIFIED` (an
+//!   unpopulated field is not evidence of failure). Raw calls raise these.
+//!   (The gateway turns failures into gRPC errors, so a client sees such a
+//!   reply only from a gateway that breaks that rule.)
 //! - **MXAccess failure** ([`Error::MxAccess`]): `hresult != 0`, or a status
 //!   with `success == 0` whose category is `WARNING` or one of the error
 //!   categories. Only checked calls raise these.
