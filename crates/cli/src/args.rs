@@ -52,6 +52,39 @@ pub enum Command {
     WriteSecured(WriteSecuredArgs),
     /// AuthenticateUser(serverHandle, user, password) -> userId.
     AuthenticateUser(AuthenticateUserArgs),
+    /// AddItem for every --item reference, in one call.
+    #[command(long_about = BULK_ADD_ITEM)]
+    AddItemBulk(ReferenceBulkArgs),
+    /// AddItem and Advise for every --item reference, in one call.
+    #[command(long_about = BULK_SUBSCRIBE)]
+    SubscribeBulk(ReferenceBulkArgs),
+    /// Advise for every --item-handle, in one call.
+    #[command(long_about = BULK_ADVISE)]
+    AdviseItemBulk(HandleBulkArgs),
+    /// UnAdvise for every --item-handle, in one call.
+    #[command(long_about = BULK_UNADVISE)]
+    UnadviseItemBulk(HandleBulkArgs),
+    /// RemoveItem for every --item-handle, in one call.
+    #[command(long_about = BULK_REMOVE)]
+    RemoveItemBulk(HandleBulkArgs),
+    /// UnAdvise and RemoveItem for every --item-handle, in one call.
+    #[command(long_about = BULK_UNSUBSCRIBE)]
+    UnsubscribeBulk(HandleBulkArgs),
+    /// Read every --item reference once (cached if advised, else a one-off subscription).
+    #[command(long_about = BULK_READ)]
+    ReadBulk(ReadBulkArgs),
+    /// Write(value, userId) for every --item HANDLE=VALUE, in one call.
+    #[command(long_about = BULK_WRITE)]
+    WriteBulk(WriteBulkArgs),
+    /// Write2(value, timestamp, userId) for every --item HANDLE=VALUE, in one call.
+    #[command(long_about = BULK_WRITE2)]
+    Write2Bulk(Write2BulkArgs),
+    /// WriteSecured(currentUserId, verifierUserId, value) for every --item HANDLE=VALUE, in one call.
+    #[command(long_about = BULK_WRITE_SECURED)]
+    WriteSecuredBulk(WriteSecuredBulkArgs),
+    /// WriteSecured2(currentUserId, verifierUserId, value, timestamp) for every --item HANDLE=VALUE, in one call.
+    #[command(long_about = BULK_WRITE_SECURED2)]
+    WriteSecured2Bulk(WriteSecured2BulkArgs),
     /// Stream a session's events, one line per event (JSON Lines with --json).
     StreamEvents(StreamEventsArgs),
     /// Open, register, add, advise, collect events, and always close the session.
@@ -291,6 +324,281 @@ pub struct AuthenticateUserArgs {
     pub output: OutputArgs,
 }
 
+// === bulk commands ===
+
+/// What every bulk command's long help ends with.
+macro_rules! bulk_help {
+    ($head:literal, $entries:literal) => {
+        concat!(
+            $head,
+            "\n\n",
+            $entries,
+            " Entries come from the repeated flag, then from --items-file (one per line; \
+             surrounding whitespace is trimmed, blank lines and lines starting with # are \
+             skipped). No entries, or a malformed one, is a usage error and nothing is sent; \
+             the gateway refuses more entries than its maxBulkItems limit (see open-session) \
+             as invalid-argument.",
+            "\n\n",
+            "Prints one result per entry, in order. A failed entry (wasSuccessful false, with \
+             its hresult, statuses, message, and deniedByConstraint when the API key's tag \
+             allow-lists refused it) does not fail the command; a failure of the call as a \
+             whole does, as for the single commands."
+        )
+    };
+}
+
+const BULK_ADD_ITEM: &str = bulk_help!(
+    "AddItem(serverHandle, item) for every reference, in one round trip. Each result \
+     carries the reference and the item handle AddItem assigned.",
+    "Entries: --item REFERENCE."
+);
+const BULK_SUBSCRIBE: &str = bulk_help!(
+    "AddItem(serverHandle, item) then Advise(serverHandle, itemHandle) for every reference, \
+     in one round trip; data changes then arrive on stream-events. Each result carries the \
+     reference and the assigned item handle.",
+    "Entries: --item REFERENCE."
+);
+const BULK_ADVISE: &str = bulk_help!(
+    "Advise(serverHandle, itemHandle) for every item handle, in one round trip.",
+    "Entries: --item-handle N."
+);
+const BULK_UNADVISE: &str = bulk_help!(
+    "UnAdvise(serverHandle, itemHandle) for every item handle, in one round trip.",
+    "Entries: --item-handle N."
+);
+const BULK_REMOVE: &str = bulk_help!(
+    "RemoveItem(serverHandle, itemHandle) for every item handle, in one round trip.",
+    "Entries: --item-handle N."
+);
+const BULK_UNSUBSCRIBE: &str = bulk_help!(
+    "UnAdvise(serverHandle, itemHandle) then RemoveItem(serverHandle, itemHandle) for every \
+     item handle, in one round trip: the inverse of subscribe-bulk.",
+    "Entries: --item-handle N."
+);
+const BULK_READ: &str = bulk_help!(
+    "Reads every reference once, in one round trip. A reference the session already \
+     advises is answered from its last data change (wasCached true; the subscription is \
+     untouched); any other is read the MXAccess way (AddItem, Advise, first data change, \
+     UnAdvise, RemoveItem), all concurrently, each waiting at most --timeout-ms. Each \
+     result prints its value as a dataChange event does; an entry that got no data change \
+     has value null and quality 0.",
+    "Entries: --item REFERENCE."
+);
+const BULK_WRITE: &str = bulk_help!(
+    "Write(serverHandle, itemHandle, value, userId) for every entry, in one round trip. A \
+     successful entry means the runtime accepted the write; its outcome arrives later as a \
+     writeComplete event.",
+    "Entries: --item HANDLE=VALUE (the text after the first = is the value, verbatim), \
+     every value of --type."
+);
+const BULK_WRITE2: &str = bulk_help!(
+    "Write2(serverHandle, itemHandle, value, timestamp, userId) for every entry, in one \
+     round trip, all with the source timestamp --timestamp. A successful entry means the \
+     runtime accepted the write; its outcome arrives later as a writeComplete event.",
+    "Entries: --item HANDLE=VALUE (the text after the first = is the value, verbatim), \
+     every value of --type."
+);
+const BULK_WRITE_SECURED: &str = bulk_help!(
+    "WriteSecured(serverHandle, itemHandle, currentUserId, verifierUserId, value) for every \
+     entry, in one round trip. A successful entry means the runtime accepted the write; its \
+     outcome arrives later as a writeComplete event.",
+    "Entries: --item HANDLE=VALUE (the text after the first = is the value, verbatim), \
+     every value of --type."
+);
+const BULK_WRITE_SECURED2: &str = bulk_help!(
+    "WriteSecured2(serverHandle, itemHandle, currentUserId, verifierUserId, value, \
+     timestamp) for every entry, in one round trip, all with the source timestamp \
+     --timestamp. A successful entry means the runtime accepted the write; its outcome \
+     arrives later as a writeComplete event.",
+    "Entries: --item HANDLE=VALUE (the text after the first = is the value, verbatim), \
+     every value of --type."
+);
+
+/// The session and server handle every bulk command takes.
+#[derive(Debug, Clone, Args)]
+pub struct BulkTargetArgs {
+    /// The session id.
+    #[arg(long, value_name = "ID")]
+    pub session_id: String,
+    /// The handle Register returned.
+    #[arg(long, value_name = "HANDLE", allow_negative_numbers = true)]
+    pub server_handle: i32,
+}
+
+/// Entries given as item references.
+#[derive(Debug, Clone, Args)]
+pub struct ReferenceEntries {
+    /// An item reference, e.g. TestChildObject.TestInt (repeatable).
+    #[arg(long = "item", value_name = "REFERENCE", allow_hyphen_values = true)]
+    pub items: Vec<String>,
+    /// A file of more references, one per line (after the --item ones); blank lines and lines starting with # are skipped.
+    #[arg(long, value_name = "PATH")]
+    pub items_file: Option<PathBuf>,
+}
+
+/// Entries given as item handles.
+#[derive(Debug, Clone, Args)]
+pub struct HandleEntries {
+    /// An item handle from add-item or add-item-bulk (repeatable).
+    #[arg(
+        long = "item-handle",
+        value_name = "HANDLE",
+        allow_hyphen_values = true
+    )]
+    pub item_handles: Vec<String>,
+    /// A file of more item handles, one per line (after the --item-handle ones); blank lines and lines starting with # are skipped.
+    #[arg(long, value_name = "PATH")]
+    pub items_file: Option<PathBuf>,
+}
+
+/// Entries given as `HANDLE=VALUE`, all of one type.
+#[derive(Debug, Clone, Args)]
+pub struct WriteEntries {
+    /// HANDLE=VALUE: an item handle and the value to write (repeatable); the text after the first = is the value, verbatim.
+    #[arg(long = "item", value_name = "HANDLE=VALUE", allow_hyphen_values = true)]
+    pub items: Vec<String>,
+    /// A file of more HANDLE=VALUE entries, one per line (after the --item ones); blank lines and lines starting with # are skipped.
+    #[arg(long, value_name = "PATH")]
+    pub items_file: Option<PathBuf>,
+    /// The type of every value. Array types take a JSON array.
+    #[arg(long = "type", value_enum, value_name = "TYPE")]
+    pub value_type: ValueType,
+}
+
+/// The users of a secured bulk write.
+#[derive(Debug, Clone, Args)]
+pub struct SecuredUserArgs {
+    /// The writing user's id, from authenticate-user.
+    #[arg(
+        long,
+        default_value_t = 0,
+        value_name = "ID",
+        allow_negative_numbers = true
+    )]
+    pub current_user_id: i32,
+    /// The verifying user's id, for verified writes (0: none).
+    #[arg(
+        long,
+        default_value_t = 0,
+        value_name = "ID",
+        allow_negative_numbers = true
+    )]
+    pub verifier_user_id: i32,
+}
+
+#[derive(Debug, Args)]
+pub struct ReferenceBulkArgs {
+    #[command(flatten)]
+    pub target: BulkTargetArgs,
+    #[command(flatten)]
+    pub entries: ReferenceEntries,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct HandleBulkArgs {
+    #[command(flatten)]
+    pub target: BulkTargetArgs,
+    #[command(flatten)]
+    pub entries: HandleEntries,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ReadBulkArgs {
+    #[command(flatten)]
+    pub target: BulkTargetArgs,
+    #[command(flatten)]
+    pub entries: ReferenceEntries,
+    /// How long an item the session does not advise may wait for its first data change, in milliseconds (0: the gateway's default).
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    pub timeout_ms: u32,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct WriteBulkArgs {
+    #[command(flatten)]
+    pub target: BulkTargetArgs,
+    #[command(flatten)]
+    pub entries: WriteEntries,
+    /// The MXAccess user id of every entry (0: none).
+    #[arg(
+        long,
+        default_value_t = 0,
+        value_name = "ID",
+        allow_negative_numbers = true
+    )]
+    pub user_id: i32,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct Write2BulkArgs {
+    #[command(flatten)]
+    pub target: BulkTargetArgs,
+    #[command(flatten)]
+    pub entries: WriteEntries,
+    /// The source timestamp of every entry (RFC 3339 with offset).
+    #[arg(long, value_name = "RFC3339")]
+    pub timestamp: String,
+    /// The MXAccess user id of every entry (0: none).
+    #[arg(
+        long,
+        default_value_t = 0,
+        value_name = "ID",
+        allow_negative_numbers = true
+    )]
+    pub user_id: i32,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct WriteSecuredBulkArgs {
+    #[command(flatten)]
+    pub target: BulkTargetArgs,
+    #[command(flatten)]
+    pub entries: WriteEntries,
+    #[command(flatten)]
+    pub users: SecuredUserArgs,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct WriteSecured2BulkArgs {
+    #[command(flatten)]
+    pub target: BulkTargetArgs,
+    #[command(flatten)]
+    pub entries: WriteEntries,
+    /// The source timestamp of every entry (RFC 3339 with offset).
+    #[arg(long, value_name = "RFC3339")]
+    pub timestamp: String,
+    #[command(flatten)]
+    pub users: SecuredUserArgs,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
 fn max_events() -> clap::builder::RangedI64ValueParser<u32> {
     clap::value_parser!(u32).range(0..=i64::from(MAX_EVENTS_CAP))
 }
@@ -348,6 +656,16 @@ impl Command {
             Command::Write(a) => a.output.json,
             Command::WriteSecured(a) => a.output.json,
             Command::AuthenticateUser(a) => a.output.json,
+            Command::AddItemBulk(a) | Command::SubscribeBulk(a) => a.output.json,
+            Command::AdviseItemBulk(a)
+            | Command::UnadviseItemBulk(a)
+            | Command::RemoveItemBulk(a)
+            | Command::UnsubscribeBulk(a) => a.output.json,
+            Command::ReadBulk(a) => a.output.json,
+            Command::WriteBulk(a) => a.output.json,
+            Command::Write2Bulk(a) => a.output.json,
+            Command::WriteSecuredBulk(a) => a.output.json,
+            Command::WriteSecured2Bulk(a) => a.output.json,
             Command::StreamEvents(a) => a.output.json,
             Command::Smoke(a) => a.output.json,
         }

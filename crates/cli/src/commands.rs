@@ -11,6 +11,7 @@ use mxgateway_mx::MxValue;
 use mxgateway_proto::v1::{self, mx_command::Command as Mx, mx_command_reply::Result as MxResult};
 
 use crate::args::{self, Command, ConnectArgs};
+use crate::items;
 use crate::json::Json;
 use crate::rfc3339;
 use crate::values::{self, ValueType};
@@ -133,21 +134,10 @@ pub fn event_json(e: &v1::MxEvent) -> Json {
     ];
     match &e.kind {
         Some(Kind::DataChange(dc)) => {
-            let value = dc.value.clone().unwrap_or_default();
-            fields.push(("value", values::render_value(&value)));
-            fields.push((
-                "dataType",
-                Json::from(values::data_type_name(value.data_type)),
-            ));
-            fields.push(("variantType", Json::from(value.variant_type)));
-            fields.push(("quality", Json::from(dc.quality)));
-            fields.push((
-                "timestamp",
-                Json::from(
-                    dc.timestamp
-                        .as_ref()
-                        .and_then(|t| rfc3339::format(t.seconds, t.nanos)),
-                ),
+            fields.extend(data_fields(
+                dc.value.as_ref(),
+                dc.quality,
+                dc.timestamp.as_ref(),
             ));
             fields.push(("statuses", statuses_json(&dc.statuses)));
         }
@@ -156,6 +146,110 @@ pub fn event_json(e: &v1::MxEvent) -> Json {
         None => fields.push(("statuses", Json::Arr(Vec::new()))),
     }
     Json::obj(fields)
+}
+
+/// `value`, `dataType`, `variantType`, `quality`, `timestamp`: a data change
+/// as events and read results print it. An unset value prints as `null`,
+/// `NoData`, 0; a missing or unprintable timestamp as `null`.
+fn data_fields(
+    value: Option<&v1::MxValue>,
+    quality: i32,
+    timestamp: Option<&prost_types::Timestamp>,
+) -> [(&'static str, Json); 5] {
+    let unset = v1::MxValue::default();
+    let value = value.unwrap_or(&unset);
+    [
+        ("value", values::render_value(value)),
+        (
+            "dataType",
+            Json::from(values::data_type_name(value.data_type)),
+        ),
+        ("variantType", Json::from(value.variant_type)),
+        ("quality", Json::from(quality)),
+        (
+            "timestamp",
+            Json::from(timestamp.and_then(|t| rfc3339::format(t.seconds, t.nanos))),
+        ),
+    ]
+}
+
+/// The fields every bulk result ends with.
+fn outcome_fields(
+    statuses: &[v1::MxStatus],
+    message: &str,
+    denied_by_constraint: bool,
+) -> [(&'static str, Json); 3] {
+    [
+        ("statuses", statuses_json(statuses)),
+        ("message", Json::from(message)),
+        ("deniedByConstraint", Json::from(denied_by_constraint)),
+    ]
+}
+
+/// One entry of the reference and handle bulk commands.
+pub fn subscribe_result_json(r: &v1::SubscribeResult) -> Json {
+    let mut fields = vec![
+        ("itemDefinition", Json::from(r.item_definition.as_str())),
+        ("itemHandle", Json::from(r.item_handle)),
+        ("wasSuccessful", Json::from(r.was_successful)),
+        ("hresult", Json::from(r.hresult)),
+    ];
+    fields.extend(outcome_fields(
+        &r.statuses,
+        &r.message,
+        r.denied_by_constraint,
+    ));
+    Json::obj(fields)
+}
+
+/// One entry of a bulk write.
+pub fn write_result_json(r: &v1::BulkWriteResult) -> Json {
+    let mut fields = vec![
+        ("itemHandle", Json::from(r.item_handle)),
+        ("wasSuccessful", Json::from(r.was_successful)),
+        ("hresult", Json::from(r.hresult)),
+    ];
+    fields.extend(outcome_fields(
+        &r.statuses,
+        &r.message,
+        r.denied_by_constraint,
+    ));
+    Json::obj(fields)
+}
+
+/// One entry of `read-bulk`: its value printed as a data change prints it.
+pub fn read_result_json(r: &v1::BulkReadResult) -> Json {
+    let mut fields = vec![
+        ("itemDefinition", Json::from(r.item_definition.as_str())),
+        ("wasSuccessful", Json::from(r.was_successful)),
+        ("wasCached", Json::from(r.was_cached)),
+    ];
+    fields.extend(data_fields(
+        r.value.as_ref(),
+        r.quality,
+        r.timestamp.as_ref(),
+    ));
+    fields.extend(outcome_fields(
+        &r.statuses,
+        &r.message,
+        r.denied_by_constraint,
+    ));
+    Json::obj(fields)
+}
+
+/// The `results` of a bulk reply (which `Session::invoke_bulk` has checked
+/// to be of the command's kind and count).
+fn results_json(reply: &v1::MxCommandReply) -> Json {
+    Json::Arr(match &reply.result {
+        Some(MxResult::SubscribeResults(r)) => {
+            r.results.iter().map(subscribe_result_json).collect()
+        }
+        Some(MxResult::WriteResults(r)) => r.results.iter().map(write_result_json).collect(),
+        Some(MxResult::ReadResults(r)) => r.results.iter().map(read_result_json).collect(),
+        Some(MxResult::ServerHandle(_) | MxResult::ItemHandle(_) | MxResult::UserId(_)) | None => {
+            Vec::new()
+        }
+    })
 }
 
 /// `{"command", "sessionId", <inputs>, <result>, "hresult", "statuses"}`.
@@ -236,10 +330,11 @@ fn invalid_value(e: values::InvalidValue) -> anyhow::Error {
 fn result_i32(
     reply: &v1::MxCommandReply,
     what: &str,
-    pick: fn(MxResult) -> Option<i32>,
+    pick: fn(&MxResult) -> Option<i32>,
 ) -> anyhow::Result<i32> {
     reply
         .result
+        .as_ref()
         .and_then(pick)
         .ok_or_else(|| CliError::new("command", format!("the reply carries no {what}")).into())
 }
@@ -326,7 +421,7 @@ pub async fn run(command: Command, out: &Printer) -> anyhow::Result<()> {
                 }))
                 .await?;
             let handle = result_i32(&reply, "server handle", |r| match r {
-                MxResult::ServerHandle(h) => Some(h),
+                MxResult::ServerHandle(h) => Some(*h),
                 _ => None,
             })?;
             out.result(&command_json(
@@ -368,7 +463,7 @@ pub async fn run(command: Command, out: &Printer) -> anyhow::Result<()> {
             };
             let reply = session.invoke(command).await?;
             let handle = result_i32(&reply, "item handle", |r| match r {
-                MxResult::ItemHandle(h) => Some(h),
+                MxResult::ItemHandle(h) => Some(*h),
                 _ => None,
             })?;
             out.result(&command_json(
@@ -495,7 +590,7 @@ pub async fn run(command: Command, out: &Printer) -> anyhow::Result<()> {
                 }))
                 .await?;
             let user_id = result_i32(&reply, "user id", |r| match r {
-                MxResult::UserId(id) => Some(id),
+                MxResult::UserId(id) => Some(*id),
                 _ => None,
             })?;
             out.result(&command_json(
@@ -508,6 +603,139 @@ pub async fn run(command: Command, out: &Printer) -> anyhow::Result<()> {
                 ],
                 &reply,
             ))?;
+        }
+        Command::AddItemBulk(a) => reference_bulk(a, "add-item-bulk", Mx::AddItemBulk, out).await?,
+        Command::SubscribeBulk(a) => {
+            reference_bulk(a, "subscribe-bulk", Mx::SubscribeBulk, out).await?
+        }
+        Command::AdviseItemBulk(a) => {
+            handle_bulk(a, "advise-item-bulk", Mx::AdviseItemBulk, out).await?
+        }
+        Command::UnadviseItemBulk(a) => {
+            handle_bulk(a, "unadvise-item-bulk", Mx::UnadviseItemBulk, out).await?
+        }
+        Command::RemoveItemBulk(a) => {
+            handle_bulk(a, "remove-item-bulk", Mx::RemoveItemBulk, out).await?
+        }
+        Command::UnsubscribeBulk(a) => {
+            handle_bulk(a, "unsubscribe-bulk", Mx::UnsubscribeBulk, out).await?
+        }
+        Command::ReadBulk(a) => {
+            let item_definitions =
+                items::references(&a.entries.items, a.entries.items_file.as_deref())?;
+            let command = Mx::ReadBulk(v1::ReadBulkCommand {
+                server_handle: a.target.server_handle,
+                item_definitions,
+                timeout_ms: a.timeout_ms,
+            });
+            let inputs = vec![("timeoutMs", Json::from(a.timeout_ms))];
+            bulk(&a.connect, &a.target, "read-bulk", inputs, command, out).await?
+        }
+        Command::WriteBulk(a) => {
+            let entries = write_entries(&a.entries)?
+                .into_iter()
+                .map(|(item_handle, value)| v1::WriteBulkEntry {
+                    item_handle,
+                    value: Some(value),
+                    user_id: a.user_id,
+                })
+                .collect();
+            let command = Mx::WriteBulk(v1::WriteBulkCommand {
+                server_handle: a.target.server_handle,
+                entries,
+            });
+            let inputs = vec![
+                ("type", Json::from(a.entries.value_type.name())),
+                ("userId", Json::from(a.user_id)),
+            ];
+            bulk(&a.connect, &a.target, "write-bulk", inputs, command, out).await?
+        }
+        Command::Write2Bulk(a) => {
+            let pairs = write_entries(&a.entries)?;
+            let timestamp = bulk_timestamp(&a.timestamp)?;
+            let entries = pairs
+                .into_iter()
+                .map(|(item_handle, value)| v1::Write2BulkEntry {
+                    item_handle,
+                    value: Some(value),
+                    timestamp: Some(timestamp),
+                    user_id: a.user_id,
+                })
+                .collect();
+            let command = Mx::Write2Bulk(v1::Write2BulkCommand {
+                server_handle: a.target.server_handle,
+                entries,
+            });
+            let inputs = vec![
+                ("type", Json::from(a.entries.value_type.name())),
+                ("userId", Json::from(a.user_id)),
+                ("timestamp", timestamp_json(&timestamp)),
+            ];
+            bulk(&a.connect, &a.target, "write2-bulk", inputs, command, out).await?
+        }
+        Command::WriteSecuredBulk(a) => {
+            let (cur, ver) = (a.users.current_user_id, a.users.verifier_user_id);
+            let entries = write_entries(&a.entries)?
+                .into_iter()
+                .map(|(item_handle, value)| v1::WriteSecuredBulkEntry {
+                    item_handle,
+                    current_user_id: cur,
+                    verifier_user_id: ver,
+                    value: Some(value),
+                })
+                .collect();
+            let command = Mx::WriteSecuredBulk(v1::WriteSecuredBulkCommand {
+                server_handle: a.target.server_handle,
+                entries,
+            });
+            let inputs = vec![
+                ("type", Json::from(a.entries.value_type.name())),
+                ("currentUserId", Json::from(cur)),
+                ("verifierUserId", Json::from(ver)),
+            ];
+            bulk(
+                &a.connect,
+                &a.target,
+                "write-secured-bulk",
+                inputs,
+                command,
+                out,
+            )
+            .await?
+        }
+        Command::WriteSecured2Bulk(a) => {
+            let (cur, ver) = (a.users.current_user_id, a.users.verifier_user_id);
+            let pairs = write_entries(&a.entries)?;
+            let timestamp = bulk_timestamp(&a.timestamp)?;
+            let entries = pairs
+                .into_iter()
+                .map(|(item_handle, value)| v1::WriteSecured2BulkEntry {
+                    item_handle,
+                    current_user_id: cur,
+                    verifier_user_id: ver,
+                    value: Some(value),
+                    timestamp: Some(timestamp),
+                })
+                .collect();
+            let command = Mx::WriteSecured2Bulk(v1::WriteSecured2BulkCommand {
+                server_handle: a.target.server_handle,
+                entries,
+            });
+            let inputs = vec![
+                ("type", Json::from(a.entries.value_type.name())),
+                ("currentUserId", Json::from(cur)),
+                ("verifierUserId", Json::from(ver)),
+                ("timestamp", timestamp_json(&timestamp)),
+            ];
+            bulk(
+                &a.connect,
+                &a.target,
+                "write-secured2-bulk",
+                inputs,
+                command,
+                out,
+            )
+            .await?
         }
         Command::StreamEvents(a) => {
             let session = connect(&a.connect).await?.session(a.session_id.clone());
@@ -540,6 +768,86 @@ async fn item_command(
     inputs.extend(extra);
     out.result(&command_json(name, session.id(), inputs, &reply))?;
     Ok(())
+}
+
+// === bulk commands ===
+
+/// Sends a bulk command, built and checked before any network use, and
+/// prints `{"command", "sessionId", "serverHandle", <inputs>, "hresult",
+/// "statuses", "results"}`.
+async fn bulk(
+    connect_args: &ConnectArgs,
+    target: &args::BulkTargetArgs,
+    name: &str,
+    inputs: Vec<(&str, Json)>,
+    command: Mx,
+    out: &Printer,
+) -> anyhow::Result<()> {
+    let session = connect(connect_args)
+        .await?
+        .session(target.session_id.clone());
+    let reply = session.invoke_bulk(command).await?;
+    let mut fields = vec![
+        ("command", Json::from(name)),
+        ("sessionId", Json::from(session.id())),
+        ("serverHandle", Json::from(target.server_handle)),
+    ];
+    fields.extend(inputs);
+    fields.push(("hresult", Json::from(reply.hresult)));
+    fields.push(("statuses", statuses_json(&reply.statuses)));
+    fields.push(("results", results_json(&reply)));
+    out.result(&Json::obj(fields))?;
+    Ok(())
+}
+
+/// `add-item-bulk` and `subscribe-bulk`.
+async fn reference_bulk(
+    a: args::ReferenceBulkArgs,
+    name: &str,
+    make: fn(v1::ItemDefinitionsBulkCommand) -> Mx,
+    out: &Printer,
+) -> anyhow::Result<()> {
+    let item_definitions = items::references(&a.entries.items, a.entries.items_file.as_deref())?;
+    let command = make(v1::ItemDefinitionsBulkCommand {
+        server_handle: a.target.server_handle,
+        item_definitions,
+    });
+    bulk(&a.connect, &a.target, name, vec![], command, out).await
+}
+
+/// `advise-item-bulk`, `unadvise-item-bulk`, `remove-item-bulk` and
+/// `unsubscribe-bulk`.
+async fn handle_bulk(
+    a: args::HandleBulkArgs,
+    name: &str,
+    make: fn(v1::ItemHandlesBulkCommand) -> Mx,
+    out: &Printer,
+) -> anyhow::Result<()> {
+    let item_handles = items::handles(&a.entries.item_handles, a.entries.items_file.as_deref())?;
+    let command = make(v1::ItemHandlesBulkCommand {
+        server_handle: a.target.server_handle,
+        item_handles,
+    });
+    bulk(&a.connect, &a.target, name, vec![], command, out).await
+}
+
+/// The `(handle, wire value)` pairs of a bulk write.
+fn write_entries(e: &args::WriteEntries) -> anyhow::Result<Vec<(i32, v1::MxValue)>> {
+    items::handle_values(&e.items, e.items_file.as_deref(), e.value_type)?
+        .into_iter()
+        .map(|(handle, value)| Ok((handle, mxgateway_client::value::to_wire(&value)?)))
+        .collect()
+}
+
+/// The `--timestamp` of a `2` bulk write.
+fn bulk_timestamp(text: &str) -> anyhow::Result<prost_types::Timestamp> {
+    let t = values::parse_timestamp(text).map_err(invalid_value)?;
+    Ok(mxgateway_client::value::timestamp_to_wire(t))
+}
+
+/// A timestamp normalized to UTC.
+fn timestamp_json(t: &prost_types::Timestamp) -> Json {
+    Json::from(rfc3339::format(t.seconds, t.nanos))
 }
 
 /// Prints events as they arrive until `max_events` (0: no limit), the

@@ -11,6 +11,7 @@
 
 mod args;
 mod commands;
+mod items;
 mod json;
 mod rfc3339;
 mod values;

@@ -78,6 +78,35 @@ fn item(server: i32, item: i32) -> Value {
     Value::Object(m)
 }
 
+fn definitions(c: &v1::ItemDefinitionsBulkCommand) -> Value {
+    let mut m = Map::new();
+    put(&mut m, "serverHandle", json!(c.server_handle));
+    if !c.item_definitions.is_empty() {
+        m.insert("itemDefinitions".into(), json!(c.item_definitions));
+    }
+    Value::Object(m)
+}
+
+fn handles(c: &v1::ItemHandlesBulkCommand) -> Value {
+    let mut m = Map::new();
+    put(&mut m, "serverHandle", json!(c.server_handle));
+    if !c.item_handles.is_empty() {
+        m.insert("itemHandles".into(), json!(c.item_handles));
+    }
+    Value::Object(m)
+}
+
+/// `{"serverHandle", "entries"}`, each entry built by `entry`.
+fn entries<E>(server_handle: i32, list: &[E], entry: impl Fn(&E) -> Map<String, Value>) -> Value {
+    let mut m = Map::new();
+    put(&mut m, "serverHandle", json!(server_handle));
+    if !list.is_empty() {
+        let list: Vec<Value> = list.iter().map(|e| Value::Object(entry(e))).collect();
+        m.insert("entries".into(), Value::Array(list));
+    }
+    Value::Object(m)
+}
+
 fn command(c: &Command) -> Value {
     let (name, body) = match c {
         Command::Register(r) => ("register", json!({"clientName": r.client_name})),
@@ -126,6 +155,65 @@ fn command(c: &Command) -> Value {
             "authenticateUser",
             json!({"serverHandle": a.server_handle, "userName": a.user_name, "password": a.password}),
         ),
+        Command::AddItemBulk(c) => ("addItemBulk", definitions(c)),
+        Command::SubscribeBulk(c) => ("subscribeBulk", definitions(c)),
+        Command::AdviseItemBulk(c) => ("adviseItemBulk", handles(c)),
+        Command::UnadviseItemBulk(c) => ("unadviseItemBulk", handles(c)),
+        Command::RemoveItemBulk(c) => ("removeItemBulk", handles(c)),
+        Command::UnsubscribeBulk(c) => ("unsubscribeBulk", handles(c)),
+        Command::ReadBulk(c) => {
+            let mut m = Map::new();
+            put(&mut m, "serverHandle", json!(c.server_handle));
+            if !c.item_definitions.is_empty() {
+                m.insert("itemDefinitions".into(), json!(c.item_definitions));
+            }
+            put(&mut m, "timeoutMs", json!(c.timeout_ms));
+            ("readBulk", Value::Object(m))
+        }
+        Command::WriteBulk(c) => (
+            "writeBulk",
+            entries(c.server_handle, &c.entries, |e| {
+                let mut m = Map::new();
+                put(&mut m, "itemHandle", json!(e.item_handle));
+                m.insert("value".into(), value(e.value.as_ref().unwrap()));
+                put(&mut m, "userId", json!(e.user_id));
+                m
+            }),
+        ),
+        Command::Write2Bulk(c) => (
+            "write2Bulk",
+            entries(c.server_handle, &c.entries, |e| {
+                let mut m = Map::new();
+                put(&mut m, "itemHandle", json!(e.item_handle));
+                m.insert("value".into(), value(e.value.as_ref().unwrap()));
+                m.insert("timestamp".into(), timestamp(e.timestamp.as_ref().unwrap()));
+                put(&mut m, "userId", json!(e.user_id));
+                m
+            }),
+        ),
+        Command::WriteSecuredBulk(c) => (
+            "writeSecuredBulk",
+            entries(c.server_handle, &c.entries, |e| {
+                let mut m = Map::new();
+                put(&mut m, "itemHandle", json!(e.item_handle));
+                put(&mut m, "currentUserId", json!(e.current_user_id));
+                put(&mut m, "verifierUserId", json!(e.verifier_user_id));
+                m.insert("value".into(), value(e.value.as_ref().unwrap()));
+                m
+            }),
+        ),
+        Command::WriteSecured2Bulk(c) => (
+            "writeSecured2Bulk",
+            entries(c.server_handle, &c.entries, |e| {
+                let mut m = Map::new();
+                put(&mut m, "itemHandle", json!(e.item_handle));
+                put(&mut m, "currentUserId", json!(e.current_user_id));
+                put(&mut m, "verifierUserId", json!(e.verifier_user_id));
+                m.insert("value".into(), value(e.value.as_ref().unwrap()));
+                m.insert("timestamp".into(), timestamp(e.timestamp.as_ref().unwrap()));
+                m
+            }),
+        ),
         other => panic!("extend the fixture converter for {other:?}"),
     };
     json!({ name: body })
@@ -140,7 +228,7 @@ async fn cli_invocations_send_the_fixture_requests() {
     .unwrap();
     let fixture: Value = serde_json::from_str(&text).unwrap();
     let cases = fixture["cases"].as_array().unwrap();
-    assert!(cases.len() >= 13);
+    assert!(cases.len() >= 25);
     let state = State::new();
     let server = FakeServer::start(state.clone()).await;
     for case in cases {
