@@ -39,6 +39,20 @@ const COMMANDS: [&str; 14] = [
     "smoke",
 ];
 
+const BULK_COMMANDS: [&str; 11] = [
+    "add-item-bulk",
+    "subscribe-bulk",
+    "advise-item-bulk",
+    "unadvise-item-bulk",
+    "remove-item-bulk",
+    "unsubscribe-bulk",
+    "read-bulk",
+    "write-bulk",
+    "write2-bulk",
+    "write-secured-bulk",
+    "write-secured2-bulk",
+];
+
 // === harness ===
 
 struct Run {
@@ -320,6 +334,153 @@ struct SmokeOut {
     item_handle: i32,
     events: Vec<EventOut>,
     closed: bool,
+}
+
+/// One entry of the reference and handle bulk commands.
+#[derive(Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct SubscribeResultOut {
+    item_definition: String,
+    item_handle: i32,
+    was_successful: bool,
+    hresult: i32,
+    statuses: Vec<StatusOut>,
+    message: String,
+    denied_by_constraint: bool,
+}
+
+/// One entry of a bulk write.
+#[derive(Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct WriteResultOut {
+    item_handle: i32,
+    was_successful: bool,
+    hresult: i32,
+    statuses: Vec<StatusOut>,
+    message: String,
+    denied_by_constraint: bool,
+}
+
+/// One entry of `read-bulk`.
+#[derive(Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ReadResultOut {
+    item_definition: String,
+    was_successful: bool,
+    was_cached: bool,
+    value: Value,
+    data_type: String,
+    variant_type: i32,
+    quality: i32,
+    timestamp: Option<String>,
+    statuses: Vec<StatusOut>,
+    message: String,
+    denied_by_constraint: bool,
+}
+
+/// `add-item-bulk`, `subscribe-bulk` and the four handle commands.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct SubscribeBulkOut {
+    command: String,
+    session_id: String,
+    server_handle: i32,
+    hresult: i32,
+    statuses: Vec<StatusOut>,
+    results: Vec<SubscribeResultOut>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ReadBulkOut {
+    command: String,
+    session_id: String,
+    server_handle: i32,
+    timeout_ms: u32,
+    hresult: i32,
+    statuses: Vec<StatusOut>,
+    results: Vec<ReadResultOut>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct WriteBulkOut {
+    command: String,
+    session_id: String,
+    server_handle: i32,
+    #[serde(rename = "type")]
+    value_type: String,
+    user_id: i32,
+    hresult: i32,
+    statuses: Vec<StatusOut>,
+    results: Vec<WriteResultOut>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct Write2BulkOut {
+    command: String,
+    session_id: String,
+    server_handle: i32,
+    #[serde(rename = "type")]
+    value_type: String,
+    user_id: i32,
+    timestamp: String,
+    hresult: i32,
+    statuses: Vec<StatusOut>,
+    results: Vec<WriteResultOut>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct WriteSecuredBulkOut {
+    command: String,
+    session_id: String,
+    server_handle: i32,
+    #[serde(rename = "type")]
+    value_type: String,
+    current_user_id: i32,
+    verifier_user_id: i32,
+    hresult: i32,
+    statuses: Vec<StatusOut>,
+    results: Vec<WriteResultOut>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct WriteSecured2BulkOut {
+    command: String,
+    session_id: String,
+    server_handle: i32,
+    #[serde(rename = "type")]
+    value_type: String,
+    current_user_id: i32,
+    verifier_user_id: i32,
+    timestamp: String,
+    hresult: i32,
+    statuses: Vec<StatusOut>,
+    results: Vec<WriteResultOut>,
+}
+
+/// Deserializes one bulk command's output into its strict type, chosen by its
+/// `command`; returns the command name.
+fn parse_bulk_output(text: &str) -> String {
+    let first: Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"));
+    let command = first["command"].as_str().expect("a command").to_string();
+    let label = command.as_str();
+    match label {
+        "add-item-bulk" | "subscribe-bulk" | "advise-item-bulk" | "unadvise-item-bulk"
+        | "remove-item-bulk" | "unsubscribe-bulk" => {
+            drop(parse_doc::<SubscribeBulkOut>(label, text))
+        }
+        "read-bulk" => drop(parse_doc::<ReadBulkOut>(label, text)),
+        "write-bulk" => drop(parse_doc::<WriteBulkOut>(label, text)),
+        "write2-bulk" => drop(parse_doc::<Write2BulkOut>(label, text)),
+        "write-secured-bulk" => drop(parse_doc::<WriteSecuredBulkOut>(label, text)),
+        "write-secured2-bulk" => drop(parse_doc::<WriteSecured2BulkOut>(label, text)),
+        other => panic!("no contract type for {other}"),
+    }
+    command
 }
 
 fn ok_status_out() -> StatusOut {
@@ -1418,6 +1579,1009 @@ async fn smoke_times_out_without_events_and_still_closes() {
     assert_eq!(run.code, 1, "{}", run.all_output());
     assert_eq!(run.error().kind, "timeout");
     assert_eq!(server.state.close_calls.load(Ordering::SeqCst), 1);
+}
+
+// === bulk commands ===
+
+/// The session id the documentation's examples use.
+const DOC_SESSION: &str = "2f0c6d0e9a2b4d1f";
+const OK_STATUS_JSON: &str = r#"{"success":1,"category":"OK","detectedBy":"RESPONDING_LMX","detail":0,"rawCategory":0,"rawDetectedBy":1}"#;
+
+/// The "Bulk commands" section of the docs, up to the next command.
+fn bulk_section(docs: &str) -> &str {
+    let start = docs.find("### Bulk commands").expect("a bulk section");
+    let rest = &docs[start..];
+    let end = rest[1..].find("\n### ").map_or(rest.len(), |i| i + 1);
+    &rest[..end]
+}
+
+/// The ```json blocks of a section, trimmed.
+fn json_blocks(section: &str) -> Vec<String> {
+    section
+        .split("```json\n")
+        .skip(1)
+        .map(|b| {
+            b[..b.find("```").expect("a closed block")]
+                .trim()
+                .to_string()
+        })
+        .collect()
+}
+
+fn read_docs() -> String {
+    std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/cli-json.md"
+    ))
+    .unwrap()
+}
+
+/// A reply with no call-level statuses and the given results.
+fn bulk_reply(result: v1::mx_command_reply::Result) -> v1::MxCommandReply {
+    v1::MxCommandReply {
+        statuses: vec![],
+        ..ok_reply(Some(result))
+    }
+}
+
+fn subscribe_results(results: Vec<v1::SubscribeResult>) -> v1::mx_command_reply::Result {
+    v1::mx_command_reply::Result::SubscribeResults(v1::SubscribeResults { results })
+}
+
+fn write_results(results: Vec<v1::BulkWriteResult>) -> v1::mx_command_reply::Result {
+    v1::mx_command_reply::Result::WriteResults(v1::BulkWriteResults { results })
+}
+
+fn read_results(results: Vec<v1::BulkReadResult>) -> v1::mx_command_reply::Result {
+    v1::mx_command_reply::Result::ReadResults(v1::BulkReadResults { results })
+}
+
+/// The arguments and the reply behind each example of the bulk section.
+fn doc_case(command: &str) -> (Vec<&'static str>, v1::MxCommandReply) {
+    match command {
+        "subscribe-bulk" => (
+            vec!["--item", "TestChildObject.TestInt", "--item", "Secret.Tag"],
+            bulk_reply(subscribe_results(vec![
+                v1::SubscribeResult {
+                    item_definition: "TestChildObject.TestInt".into(),
+                    item_handle: 1,
+                    was_successful: true,
+                    ..Default::default()
+                },
+                v1::SubscribeResult {
+                    item_definition: "Secret.Tag".into(),
+                    item_handle: 0,
+                    was_successful: false,
+                    hresult: -2147024891,
+                    statuses: vec![v1::MxStatus {
+                        success: 0,
+                        category: v1::MxStatusCategory::SecurityError as i32,
+                        detected_by: v1::MxStatusSource::RequestingLmx as i32,
+                        detail: 1006,
+                        raw_category: 6,
+                        raw_detected_by: 0,
+                    }],
+                    message: "the API key may not read Secret.Tag".into(),
+                    denied_by_constraint: true,
+                },
+            ])),
+        ),
+        "write-bulk" => (
+            vec!["--type", "int32", "--item", "2=7"],
+            bulk_reply(write_results(vec![v1::BulkWriteResult {
+                item_handle: 2,
+                was_successful: true,
+                ..Default::default()
+            }])),
+        ),
+        "read-bulk" => (
+            vec!["--item", "TestChildObject.TestInt"],
+            bulk_reply(read_results(vec![read_ok("TestChildObject.TestInt")])),
+        ),
+        other => panic!("add a reply for the {other} example"),
+    }
+}
+
+#[tokio::test]
+async fn bulk_commands_have_help_and_are_documented() {
+    let docs = read_docs();
+    let section = bulk_section(&docs);
+    let top = mxgw(&["--help"], &[]).await;
+    assert_eq!(top.code, 0);
+    for command in BULK_COMMANDS {
+        assert!(
+            top.stdout.contains(command),
+            "{command} missing from --help"
+        );
+        let run = mxgw(&[command, "--help"], &[]).await;
+        assert_eq!(run.code, 0, "{command}: {}", run.stderr);
+        assert!(
+            run.stdout.contains(&format!("Usage: mxgw {command}")),
+            "{command}: {}",
+            run.stdout
+        );
+        for flag in ["--session-id", "--server-handle", "--items-file", "--json"] {
+            assert!(run.stdout.contains(flag), "{command}: {flag}");
+        }
+        // The long help explains entries and failed entries.
+        assert!(run.stdout.contains("wasSuccessful"), "{command}");
+        assert!(
+            section.contains(&format!("| `{command}` |")),
+            "{command} is not in the table of docs/cli-json.md"
+        );
+    }
+}
+
+#[test]
+fn documented_bulk_examples_match_the_contract() {
+    let docs = read_docs();
+    let blocks = json_blocks(bulk_section(&docs));
+    assert!(blocks.len() >= 3, "{blocks:?}");
+    for block in &blocks {
+        assert_eq!(block.lines().count(), 1, "one object per block: {block}");
+        assert!(
+            !block.contains(": ") && !block.contains(", "),
+            "not compact: {block}"
+        );
+        let command = parse_bulk_output(block);
+        assert!(BULK_COMMANDS.contains(&command.as_str()), "{command}");
+    }
+}
+
+#[tokio::test]
+async fn bulk_doc_examples_are_printed_byte_for_byte() {
+    let docs = read_docs();
+    let server = FakeServer::start(State::new()).await;
+    for block in json_blocks(bulk_section(&docs)) {
+        let example: Value = serde_json::from_str(&block).unwrap();
+        let command = example["command"].as_str().unwrap();
+        let (argv, reply) = doc_case(command);
+        server.state.push_reply(Ok(reply));
+        let mut args = vec![
+            command,
+            "--session-id",
+            DOC_SESSION,
+            "--server-handle",
+            "1",
+            "--json",
+        ];
+        args.extend(argv);
+        let run = run_with(&server, &args).await;
+        assert_eq!(run.code, 0, "{command}: {}", run.all_output());
+        assert_eq!(run.stdout, format!("{block}\n"), "{command}");
+    }
+}
+
+fn ok_entry(definition: &str, handle: i32) -> String {
+    format!(
+        r#"{{"itemDefinition":"{definition}","itemHandle":{handle},"wasSuccessful":true,"hresult":0,"statuses":[{OK_STATUS_JSON}],"message":"","deniedByConstraint":false}}"#
+    )
+}
+
+fn write_result_out(handle: i32) -> WriteResultOut {
+    WriteResultOut {
+        item_handle: handle,
+        was_successful: true,
+        hresult: 0,
+        statuses: vec![ok_status_out()],
+        message: String::new(),
+        denied_by_constraint: false,
+    }
+}
+
+fn ok_write_entry(handle: i32) -> String {
+    format!(
+        r#"{{"itemHandle":{handle},"wasSuccessful":true,"hresult":0,"statuses":[{OK_STATUS_JSON}],"message":"","deniedByConstraint":false}}"#
+    )
+}
+
+/// `{"command",...,"serverHandle":1,<inputs>"hresult":0,"statuses":[OK],"results":[<results>]}`.
+fn bulk_line(command: &str, inputs: &str, results: &[String]) -> String {
+    format!(
+        r#"{{"command":"{command}","sessionId":"sess-1","serverHandle":1,{inputs}"hresult":0,"statuses":[{OK_STATUS_JSON}],"results":[{}]}}"#,
+        results.join(",")
+    ) + "\n"
+}
+
+const TARGET: [&str; 4] = ["--session-id", "sess-1", "--server-handle", "1"];
+
+async fn bulk_run(server: &FakeServer, command: &str, extra: &[&str]) -> Run {
+    run_with(
+        server,
+        &[&[command][..], &TARGET, extra, &["--json"]].concat(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn reference_and_handle_bulk_commands_print_every_result() {
+    let server = FakeServer::start(State::new()).await;
+
+    let run = bulk_run(
+        &server,
+        "add-item-bulk",
+        &["--item", "A.B", "--item", "C.D"],
+    )
+    .await;
+    assert_eq!(
+        run.stdout,
+        bulk_line(
+            "add-item-bulk",
+            "",
+            &[ok_entry("A.B", 2), ok_entry("C.D", 3)]
+        )
+    );
+    let out: SubscribeBulkOut = run.json();
+    assert_eq!(
+        (out.command.as_str(), out.session_id.as_str()),
+        ("add-item-bulk", "sess-1")
+    );
+    assert_eq!((out.server_handle, out.hresult), (1, 0));
+    assert_eq!(out.statuses, vec![ok_status_out()]);
+    assert_eq!(out.results[1].item_definition, "C.D");
+
+    let run = bulk_run(&server, "subscribe-bulk", &["--item", "A.B"]).await;
+    assert_eq!(
+        run.stdout,
+        bulk_line("subscribe-bulk", "", &[ok_entry("A.B", 2)])
+    );
+
+    let handle_commands = [
+        "advise-item-bulk",
+        "unadvise-item-bulk",
+        "remove-item-bulk",
+        "unsubscribe-bulk",
+    ];
+    for command in handle_commands {
+        let run = bulk_run(
+            &server,
+            command,
+            &["--item-handle", "4", "--item-handle", "-5"],
+        )
+        .await;
+        assert_eq!(
+            run.stdout,
+            bulk_line(command, "", &[ok_entry("", 4), ok_entry("", -5)]),
+            "{command}"
+        );
+        let out: SubscribeBulkOut = run.json();
+        assert_eq!(out.command, command);
+    }
+
+    let definitions = |defs: &[&str]| v1::ItemDefinitionsBulkCommand {
+        server_handle: 1,
+        item_definitions: defs.iter().map(|d| d.to_string()).collect(),
+    };
+    let handles = v1::ItemHandlesBulkCommand {
+        server_handle: 1,
+        item_handles: vec![4, -5],
+    };
+    assert_eq!(
+        server.state.commands(),
+        vec![
+            Command::AddItemBulk(definitions(&["A.B", "C.D"])),
+            Command::SubscribeBulk(definitions(&["A.B"])),
+            Command::AdviseItemBulk(handles.clone()),
+            Command::UnadviseItemBulk(handles.clone()),
+            Command::RemoveItemBulk(handles.clone()),
+            Command::UnsubscribeBulk(handles),
+        ]
+    );
+    assert!(server
+        .state
+        .invokes()
+        .iter()
+        .all(|r| r.session_id == "sess-1"));
+}
+
+#[tokio::test]
+async fn read_bulk_prints_values_like_data_changes() {
+    let server = FakeServer::start(State::new()).await;
+    server.state.push_reply(Ok(ok_reply(Some(read_results(vec![
+        read_ok("A.Int"),
+        v1::BulkReadResult {
+            item_definition: "Quiet.Tag".into(),
+            was_successful: false,
+            message: "no data change within 2500 ms".into(),
+            ..Default::default()
+        },
+    ])))));
+    let run = bulk_run(
+        &server,
+        "read-bulk",
+        &[
+            "--item",
+            "A.Int",
+            "--item",
+            "Quiet.Tag",
+            "--timeout-ms",
+            "2500",
+        ],
+    )
+    .await;
+    let read = format!(
+        concat!(
+            r#"{{"itemDefinition":"A.Int","wasSuccessful":true,"wasCached":true,"value":42,"#,
+            r#""dataType":"Integer","variantType":3,"quality":192,"timestamp":"2023-11-14T22:13:20.500Z","#,
+            r#""statuses":[{}],"message":"","deniedByConstraint":false}}"#
+        ),
+        OK_STATUS_JSON
+    );
+    let unread = concat!(
+        r#"{"itemDefinition":"Quiet.Tag","wasSuccessful":false,"wasCached":false,"value":null,"#,
+        r#""dataType":"NoData","variantType":0,"quality":0,"timestamp":null,"statuses":[],"#,
+        r#""message":"no data change within 2500 ms","deniedByConstraint":false}"#
+    )
+    .to_string();
+    assert_eq!(
+        run.stdout,
+        bulk_line("read-bulk", r#""timeoutMs":2500,"#, &[read, unread])
+    );
+    let out: ReadBulkOut = run.json();
+    assert_eq!((out.command.as_str(), out.timeout_ms), ("read-bulk", 2500));
+    assert_eq!((out.session_id.as_str(), out.server_handle), ("sess-1", 1));
+    assert_eq!((out.hresult, out.statuses), (0, vec![ok_status_out()]));
+    assert_eq!(out.results[0].value, serde_json::json!(42));
+    assert_eq!(out.results[1].value, Value::Null);
+    assert_eq!(out.results[1].timestamp, None);
+
+    // The default timeout is 0 (the gateway's default); u32::MAX is accepted.
+    let out: ReadBulkOut = bulk_run(&server, "read-bulk", &["--item", "A.Int"])
+        .await
+        .json();
+    assert_eq!(out.timeout_ms, 0);
+    let out: ReadBulkOut = bulk_run(
+        &server,
+        "read-bulk",
+        &["--item", "A.Int", "--timeout-ms", "4294967295"],
+    )
+    .await
+    .json();
+    assert_eq!(out.timeout_ms, u32::MAX);
+    let timeouts: Vec<u32> = server
+        .state
+        .commands()
+        .iter()
+        .map(|c| match c {
+            Command::ReadBulk(r) => r.timeout_ms,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(timeouts, [2500, 0, u32::MAX]);
+    let run = bulk_run(
+        &server,
+        "read-bulk",
+        &["--item", "A.Int", "--timeout-ms", "4294967296"],
+    )
+    .await;
+    assert_eq!(run.code, 2, "{}", run.all_output());
+    assert_eq!(run.error().kind, "usage");
+}
+
+#[tokio::test]
+async fn bulk_writes_print_their_inputs_and_results() {
+    let server = FakeServer::start(State::new()).await;
+
+    let run = bulk_run(
+        &server,
+        "write-bulk",
+        &[
+            "--type",
+            "double",
+            "--item",
+            "2=0.1",
+            "--item",
+            "3=1e16",
+            "--user-id",
+            "4",
+        ],
+    )
+    .await;
+    assert_eq!(
+        run.stdout,
+        bulk_line(
+            "write-bulk",
+            r#""type":"double","userId":4,"#,
+            &[ok_write_entry(2), ok_write_entry(3)]
+        )
+    );
+    let out: WriteBulkOut = run.json();
+    assert_eq!(
+        (out.command.as_str(), out.session_id.as_str()),
+        ("write-bulk", "sess-1")
+    );
+    assert_eq!((out.value_type.as_str(), out.user_id), ("double", 4));
+    assert_eq!(
+        (out.server_handle, out.hresult, out.statuses.len()),
+        (1, 0, 1)
+    );
+    assert_eq!(out.results.len(), 2);
+
+    let run = bulk_run(
+        &server,
+        "write2-bulk",
+        &[
+            "--type",
+            "string",
+            "--item",
+            "2=a=b",
+            "--timestamp",
+            "2024-01-02T03:04:05.5+01:00",
+        ],
+    )
+    .await;
+    assert_eq!(
+        run.stdout,
+        bulk_line(
+            "write2-bulk",
+            r#""type":"string","userId":0,"timestamp":"2024-01-02T02:04:05.500Z","#,
+            &[ok_write_entry(2)]
+        )
+    );
+    let out: Write2BulkOut = run.json();
+    assert_eq!(
+        (out.command.as_str(), out.session_id.as_str()),
+        ("write2-bulk", "sess-1")
+    );
+    assert_eq!((out.value_type.as_str(), out.user_id), ("string", 0));
+    assert_eq!(out.timestamp, "2024-01-02T02:04:05.500Z");
+    assert_eq!(
+        (out.server_handle, out.hresult, out.statuses.len()),
+        (1, 0, 1)
+    );
+    assert_eq!(out.results, vec![write_result_out(2)]);
+
+    let run = bulk_run(
+        &server,
+        "write-secured-bulk",
+        &[
+            "--type",
+            "bool",
+            "--item",
+            "2=true",
+            "--current-user-id",
+            "7",
+            "--verifier-user-id",
+            "8",
+        ],
+    )
+    .await;
+    assert_eq!(
+        run.stdout,
+        bulk_line(
+            "write-secured-bulk",
+            r#""type":"bool","currentUserId":7,"verifierUserId":8,"#,
+            &[ok_write_entry(2)]
+        )
+    );
+    let out: WriteSecuredBulkOut = run.json();
+    assert_eq!(
+        (
+            out.command.as_str(),
+            out.session_id.as_str(),
+            out.value_type.as_str()
+        ),
+        ("write-secured-bulk", "sess-1", "bool")
+    );
+    assert_eq!((out.current_user_id, out.verifier_user_id), (7, 8));
+    assert_eq!(
+        (out.server_handle, out.hresult, out.statuses.len()),
+        (1, 0, 1)
+    );
+    assert_eq!(out.results, vec![write_result_out(2)]);
+
+    let run = bulk_run(
+        &server,
+        "write-secured2-bulk",
+        &[
+            "--type",
+            "int32-array",
+            "--item",
+            "2=[1,\"2\"]",
+            "--item",
+            "-3=[]",
+            "--current-user-id",
+            "7",
+            "--timestamp",
+            "2024-01-02T03:04:05Z",
+        ],
+    )
+    .await;
+    assert_eq!(
+        run.stdout,
+        bulk_line(
+            "write-secured2-bulk",
+            r#""type":"int32-array","currentUserId":7,"verifierUserId":0,"timestamp":"2024-01-02T03:04:05Z","#,
+            &[ok_write_entry(2), ok_write_entry(-3)]
+        )
+    );
+    let out: WriteSecured2BulkOut = run.json();
+    assert_eq!(
+        (
+            out.command.as_str(),
+            out.session_id.as_str(),
+            out.value_type.as_str()
+        ),
+        ("write-secured2-bulk", "sess-1", "int32-array")
+    );
+    assert_eq!((out.current_user_id, out.verifier_user_id), (7, 0));
+    assert_eq!(out.timestamp, "2024-01-02T03:04:05Z");
+    assert_eq!(
+        (out.server_handle, out.hresult, out.statuses.len()),
+        (1, 0, 1)
+    );
+    assert_eq!(out.results, vec![write_result_out(2), write_result_out(-3)]);
+
+    let double = |v: f64| v1::MxValue {
+        data_type: v1::MxDataType::Double as i32,
+        variant_type: 5,
+        kind: Some(v1::mx_value::Kind::DoubleValue(v)),
+    };
+    let string = v1::MxValue {
+        data_type: v1::MxDataType::String as i32,
+        variant_type: 8,
+        kind: Some(v1::mx_value::Kind::StringValue("a=b".into())),
+    };
+    let boolean = v1::MxValue {
+        data_type: v1::MxDataType::Boolean as i32,
+        variant_type: 11,
+        kind: Some(v1::mx_value::Kind::BoolValue(true)),
+    };
+    let ints = |v: Vec<i32>| v1::MxValue {
+        data_type: v1::MxDataType::Integer as i32,
+        variant_type: 0x2000 | 3,
+        kind: Some(v1::mx_value::Kind::Int32Array(v1::Int32Array { values: v })),
+    };
+    let t = |seconds, nanos| Some(prost_types::Timestamp { seconds, nanos });
+    assert_eq!(
+        server.state.commands(),
+        vec![
+            Command::WriteBulk(v1::WriteBulkCommand {
+                server_handle: 1,
+                entries: vec![
+                    v1::WriteBulkEntry {
+                        item_handle: 2,
+                        value: Some(double(0.1)),
+                        user_id: 4,
+                    },
+                    v1::WriteBulkEntry {
+                        item_handle: 3,
+                        value: Some(double(1e16)),
+                        user_id: 4,
+                    },
+                ],
+            }),
+            Command::Write2Bulk(v1::Write2BulkCommand {
+                server_handle: 1,
+                entries: vec![v1::Write2BulkEntry {
+                    item_handle: 2,
+                    value: Some(string),
+                    timestamp: t(1_704_161_045, 500_000_000),
+                    user_id: 0,
+                }],
+            }),
+            Command::WriteSecuredBulk(v1::WriteSecuredBulkCommand {
+                server_handle: 1,
+                entries: vec![v1::WriteSecuredBulkEntry {
+                    item_handle: 2,
+                    current_user_id: 7,
+                    verifier_user_id: 8,
+                    value: Some(boolean),
+                }],
+            }),
+            Command::WriteSecured2Bulk(v1::WriteSecured2BulkCommand {
+                server_handle: 1,
+                entries: vec![
+                    v1::WriteSecured2BulkEntry {
+                        item_handle: 2,
+                        current_user_id: 7,
+                        verifier_user_id: 0,
+                        value: Some(ints(vec![1, 2])),
+                        timestamp: t(1_704_164_645, 0),
+                    },
+                    v1::WriteSecured2BulkEntry {
+                        item_handle: -3,
+                        current_user_id: 7,
+                        verifier_user_id: 0,
+                        value: Some(ints(vec![])),
+                        timestamp: t(1_704_164_645, 0),
+                    },
+                ],
+            }),
+        ]
+    );
+}
+
+/// Writes `text` to a file in `dir` and returns its path.
+fn items_file(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn items_files_follow_the_flag_entries() {
+    let server = FakeServer::start(State::new()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let refs = items_file(
+        &dir,
+        "refs.txt",
+        "# references\n\n  Obj.B  \r\nObj.C\n   # an indented comment\n\t\n",
+    );
+    let handles = items_file(&dir, "handles.txt", "2\n\n# comment\n -3 \n");
+    let writes = items_file(&dir, "writes.txt", "2=5\n# skipped\n  3=-6  \n");
+
+    let out: SubscribeBulkOut = bulk_run(
+        &server,
+        "subscribe-bulk",
+        &["--items-file", &refs, "--item", "Obj.A"],
+    )
+    .await
+    .json();
+    let defs: Vec<&str> = out
+        .results
+        .iter()
+        .map(|r| r.item_definition.as_str())
+        .collect();
+    assert_eq!(defs, ["Obj.A", "Obj.B", "Obj.C"]);
+    // The file alone is enough.
+    let out: ReadBulkOut = bulk_run(&server, "read-bulk", &["--items-file", &refs])
+        .await
+        .json();
+    assert_eq!(out.results.len(), 2);
+    let out: SubscribeBulkOut = bulk_run(
+        &server,
+        "unsubscribe-bulk",
+        &["--item-handle", "1", "--items-file", &handles],
+    )
+    .await
+    .json();
+    let got: Vec<i32> = out.results.iter().map(|r| r.item_handle).collect();
+    assert_eq!(got, [1, 2, -3]);
+    let out: WriteBulkOut = bulk_run(
+        &server,
+        "write-bulk",
+        &["--type", "int32", "--item", "1=4", "--items-file", &writes],
+    )
+    .await
+    .json();
+    assert_eq!(out.results.len(), 3);
+
+    let commands = server.state.commands();
+    match &commands[0] {
+        Command::SubscribeBulk(c) => assert_eq!(c.item_definitions, ["Obj.A", "Obj.B", "Obj.C"]),
+        other => panic!("{other:?}"),
+    }
+    match &commands[1] {
+        Command::ReadBulk(c) => assert_eq!(c.item_definitions, ["Obj.B", "Obj.C"]),
+        other => panic!("{other:?}"),
+    }
+    match &commands[2] {
+        Command::UnsubscribeBulk(c) => assert_eq!(c.item_handles, [1, 2, -3]),
+        other => panic!("{other:?}"),
+    }
+    match &commands[3] {
+        Command::WriteBulk(c) => {
+            let sent: Vec<(i32, Option<v1::MxValue>)> = c
+                .entries
+                .iter()
+                .map(|e| (e.item_handle, e.value.clone()))
+                .collect();
+            assert_eq!(
+                sent,
+                [
+                    (1, Some(int_value(4))),
+                    (2, Some(int_value(5))),
+                    (3, Some(int_value(-6)))
+                ]
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn malformed_entries_are_usage_or_invalid_value_errors_and_nothing_is_sent() {
+    let server = FakeServer::start(State::new()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let bad_handle = items_file(&dir, "bad-handle.txt", "2\n\n  seven  \n");
+    let no_equals = items_file(&dir, "no-equals.txt", "# header\n2=5\n3\n");
+    let bad_value = items_file(&dir, "bad-value.txt", "2=5\n3=abc\n");
+    let empty = items_file(&dir, "empty.txt", "\n# nothing here\n   \n");
+    let missing = dir.path().join("missing.txt");
+    let missing = missing.to_str().unwrap();
+
+    // (command and entry arguments, error type, texts the message names)
+    let cases: Vec<(Vec<&str>, &str, Vec<String>)> = vec![
+        (
+            vec!["advise-item-bulk", "--items-file", &bad_handle],
+            "usage",
+            vec![
+                format!("items file {bad_handle} line 3"),
+                "\"seven\"".into(),
+            ],
+        ),
+        (
+            vec![
+                "remove-item-bulk",
+                "--item-handle",
+                "2",
+                "--item-handle",
+                "x",
+            ],
+            "usage",
+            vec!["--item-handle #2".into(), "\"x\"".into()],
+        ),
+        (
+            vec!["unadvise-item-bulk", "--item-handle", "2147483648"],
+            "usage",
+            vec!["--item-handle #1".into()],
+        ),
+        (
+            vec!["write-bulk", "--type", "int32", "--items-file", &no_equals],
+            "usage",
+            vec![format!("items file {no_equals} line 3"), "no '='".into()],
+        ),
+        (
+            vec!["write-bulk", "--type", "int32", "--item", "x=5"],
+            "usage",
+            vec!["--item #1".into()],
+        ),
+        (
+            vec![
+                "write-secured-bulk",
+                "--type",
+                "int32",
+                "--items-file",
+                &bad_value,
+            ],
+            "invalid-value",
+            vec![format!("items file {bad_value} line 2"), "\"abc\"".into()],
+        ),
+        (
+            vec![
+                "write2-bulk",
+                "--type",
+                "double",
+                "--item",
+                "2=nan",
+                "--timestamp",
+                "2024-01-02T03:04:05Z",
+            ],
+            "invalid-value",
+            vec!["--item #1".into()],
+        ),
+        (
+            vec![
+                "write2-bulk",
+                "--type",
+                "double",
+                "--item",
+                "2=1",
+                "--timestamp",
+                "noon",
+            ],
+            "invalid-value",
+            vec!["noon".into()],
+        ),
+        (
+            vec!["subscribe-bulk", "--items-file", &empty],
+            "usage",
+            vec!["no entries".into()],
+        ),
+        (
+            vec!["read-bulk", "--items-file", missing],
+            "usage",
+            vec![format!("cannot read items file {missing}")],
+        ),
+        // Clap's own checks: a required --timestamp, one the command does not take.
+        (
+            vec!["write-secured2-bulk", "--type", "int32", "--item", "2=5"],
+            "usage",
+            vec!["--timestamp".into()],
+        ),
+        (
+            vec![
+                "write-bulk",
+                "--type",
+                "int32",
+                "--item",
+                "2=5",
+                "--timestamp",
+                "2024-01-02T03:04:05Z",
+            ],
+            "usage",
+            vec!["--timestamp".into()],
+        ),
+        (
+            vec!["write-bulk", "--item", "2=5"],
+            "usage",
+            vec!["--type".into()],
+        ),
+    ];
+    for (args, kind, texts) in cases {
+        let run = bulk_run(&server, args[0], &args[1..]).await;
+        assert_eq!(run.code, 2, "{args:?}: {}", run.all_output());
+        let err = run.error();
+        assert_eq!(err.kind, kind, "{args:?}: {}", err.error);
+        for text in texts {
+            assert!(
+                err.error.contains(&text),
+                "{args:?}: {text} not in {}",
+                err.error
+            );
+        }
+    }
+
+    // No entries at all, for every command.
+    for command in BULK_COMMANDS {
+        let extra: &[&str] = match command {
+            "write-bulk" | "write-secured-bulk" => &["--type", "int32"],
+            "write2-bulk" | "write-secured2-bulk" => {
+                &["--type", "int32", "--timestamp", "2024-01-02T03:04:05Z"]
+            }
+            _ => &[],
+        };
+        let run = bulk_run(&server, command, extra).await;
+        assert_eq!(run.code, 2, "{command}: {}", run.all_output());
+        let err = run.error();
+        assert_eq!(err.kind, "usage", "{command}");
+        assert!(
+            err.error.starts_with("no entries"),
+            "{command}: {}",
+            err.error
+        );
+    }
+
+    // Without --json: one line on stderr.
+    let run = run_with(
+        &server,
+        &[
+            &["advise-item-bulk"][..],
+            &TARGET,
+            &["--items-file", &bad_handle],
+        ]
+        .concat(),
+    )
+    .await;
+    assert_eq!(run.code, 2);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    assert!(
+        run.stderr
+            .starts_with(&format!("mxgw: error: items file {bad_handle} line 3: ")),
+        "{}",
+        run.stderr
+    );
+
+    assert!(server.state.invokes().is_empty(), "nothing may be sent");
+}
+
+#[tokio::test]
+async fn failed_entries_exit_0_and_call_failures_are_typed_errors() {
+    let server = FakeServer::start(State::new()).await;
+
+    // A failed entry is a result, not an error.
+    server.state.push_reply(Ok(ok_reply(Some(write_results(vec![
+        write_ok(2),
+        v1::BulkWriteResult {
+            item_handle: 9,
+            was_successful: false,
+            hresult: mxgateway_mx::hresult::E_INVALIDARG,
+            statuses: vec![],
+            message: "unknown item handle".into(),
+            denied_by_constraint: false,
+        },
+    ])))));
+    let run = bulk_run(
+        &server,
+        "write-bulk",
+        &["--type", "int32", "--item", "2=1", "--item", "9=1"],
+    )
+    .await;
+    assert!(
+        run.stdout.ends_with(concat!(
+            r#"{"itemHandle":9,"wasSuccessful":false,"hresult":-2147024809,"statuses":[],"#,
+            r#""message":"unknown item handle","deniedByConstraint":false}]}"#,
+            "\n"
+        )),
+        "{}",
+        run.stdout
+    );
+    let out: WriteBulkOut = run.json();
+    assert!(out.results[0].was_successful);
+    assert!(!out.results[1].was_successful);
+
+    // A failed HRESULT on the whole call.
+    server.state.push_reply(Ok(v1::MxCommandReply {
+        hresult: mxgateway_mx::hresult::E_INVALIDARG,
+        message: "unknown server handle".into(),
+        ..ok_reply(Some(subscribe_results(vec![subscribe_ok("A.B", 2)])))
+    }));
+    let run = bulk_run(&server, "add-item-bulk", &["--item", "A.B"]).await;
+    assert_eq!(run.code, 1, "{}", run.all_output());
+    assert_eq!(run.error().kind, "mxaccess");
+
+    // The gateway's refusals map through the one error table.
+    for (code, kind, expected) in [
+        (
+            tonic::Code::InvalidArgument,
+            "invalid-argument",
+            "invalid-argument",
+        ),
+        (tonic::Code::NotFound, "session-not-found", "session"),
+        (
+            tonic::Code::PermissionDenied,
+            "permission-denied",
+            "authorization",
+        ),
+    ] {
+        server
+            .state
+            .set_next_error(gateway_status(code, kind, "refused by the gateway"));
+        let run = bulk_run(&server, "read-bulk", &["--item", "A.B"]).await;
+        assert_eq!(run.code, 1, "{}", run.all_output());
+        let err = run.error();
+        assert_eq!(err.kind, expected);
+        assert!(
+            err.error.contains("refused by the gateway"),
+            "{}",
+            err.error
+        );
+    }
+
+    // A reply with a result per entry missing is a gateway protocol failure.
+    server
+        .state
+        .push_reply(Ok(ok_reply(Some(subscribe_results(vec![subscribe_ok(
+            "", 2,
+        )])))));
+    let run = bulk_run(
+        &server,
+        "advise-item-bulk",
+        &["--item-handle", "2", "--item-handle", "3"],
+    )
+    .await;
+    assert_eq!(run.code, 1, "{}", run.all_output());
+    let err = run.error();
+    assert_eq!(err.kind, "command");
+    assert!(
+        err.error.contains("1 result for 2 entries"),
+        "{}",
+        err.error
+    );
+
+    // Plain text output, for humans.
+    let run = run_with(
+        &server,
+        &[&["remove-item-bulk"][..], &TARGET, &["--item-handle", "2"]].concat(),
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    assert!(
+        run.stdout.contains("command: remove-item-bulk"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("results: [{"), "{}", run.stdout);
+}
+
+#[tokio::test]
+async fn entry_messages_never_carry_the_key() {
+    let server = FakeServer::start(State::new()).await;
+    let mut echo = subscribe_ok("A.B", 2);
+    echo.message = format!("refused for Bearer {KEY}");
+    server
+        .state
+        .push_reply(Ok(ok_reply(Some(subscribe_results(vec![echo])))));
+    let run = bulk_run(&server, "subscribe-bulk", &["--item", "A.B"]).await;
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    assert!(
+        !run.all_output().contains(KEY_SECRET),
+        "{}",
+        run.all_output()
+    );
+    let out: SubscribeBulkOut = run.json();
+    assert_eq!(out.results[0].message, "refused for Bearer <redacted>");
 }
 
 // === TLS ===
