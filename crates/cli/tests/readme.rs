@@ -181,8 +181,16 @@ fn every_readme_example_runs() {
             assert!(json["key"].as_str().unwrap().starts_with("mxgw_"));
         }
         if line.contains("--allow-write") {
-            assert_eq!(json["allow_read"], serde_json::json!(["Area_A.*"]), "{json}");
-            assert_eq!(json["allow_write"], serde_json::json!(["Area_A.*Setpoint"]), "{json}");
+            assert_eq!(
+                json["allow_read"],
+                serde_json::json!(["Area_A.*"]),
+                "{json}"
+            );
+            assert_eq!(
+                json["allow_write"],
+                serde_json::json!(["Area_A.*Setpoint"]),
+                "{json}"
+            );
         }
     }
     assert!(!id.is_empty());
