@@ -43,6 +43,34 @@ impl Cli<'_> {
         (out.status.success(), json)
     }
 
+    /// Up to `count` events of the session (within 20 s), one JSON object each.
+    fn events(&self, session: &str, count: usize) -> Vec<Value> {
+        let count = count.to_string();
+        let out = Command::new(mxgw_binary())
+            .args([
+                "stream-events",
+                "--session-id",
+                session,
+                "--max-events",
+                &count,
+            ])
+            .args([
+                "--timeout-ms",
+                "20000",
+                "--endpoint",
+                self.addr,
+                "--plaintext",
+            ])
+            .args(["--api-key-env", "MXGW_TEST_KEY", "--json"])
+            .env("MXGW_TEST_KEY", &self.key)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
+    }
+
     fn ok(&self, args: &[&str]) -> Value {
         let (ok, json) = self.run(args);
         assert!(ok, "{args:?}: {json}");
@@ -107,22 +135,9 @@ fn read_bulk_over_1000_generated_references_is_one_call_with_cached_advised_tags
     ]);
     assert_eq!(subscribed["results"].as_array().unwrap().len(), 20);
     // Wait until every advised tag has delivered its first data change.
-    let events = Command::new(mxgw_binary())
-        .args(["stream-events", "--session-id", s, "--max-events", "20"])
-        .args([
-            "--timeout-ms",
-            "20000",
-            "--endpoint",
-            &gw.addr,
-            "--plaintext",
-        ])
-        .args(["--api-key-env", "MXGW_TEST_KEY", "--json"])
-        .env("MXGW_TEST_KEY", &cli.key)
-        .output()
-        .unwrap();
-    let first_changes: std::collections::HashSet<i64> = String::from_utf8_lossy(&events.stdout)
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+    let first_changes: std::collections::HashSet<i64> = cli
+        .events(s, 20)
+        .iter()
         .filter_map(|e| e["itemHandle"].as_i64())
         .collect();
     assert_eq!(
@@ -151,37 +166,8 @@ fn read_bulk_over_1000_generated_references_is_one_call_with_cached_advised_tags
     cli.ok(&["close-session", "--session-id", s]);
 }
 
-const GALAXY: &str = r#"
-galaxy = "Constrained"
-security_enabled = false
-default_scan_period_ms = 200
-
-[[platforms]]
-name = "Platform"
-node = "localhost"
-
-[[engines]]
-name = "Engine"
-platform = "Platform"
-
-[[areas]]
-name = "Plant"
-engine = "Engine"
-
-[[templates]]
-name = "$Cell"
-attributes = [ { name = "Setpoint", type = "Integer", value = 1 } ]
-
-[[objects]]
-tag_name = "Area_A"
-template = "$Cell"
-area = "Plant"
-
-[[objects]]
-tag_name = "Area_B"
-template = "$Cell"
-area = "Plant"
-"#;
+/// Two objects named like areas, so `Area_A.*` and `Area_B.*` split the tags.
+const GALAXY: &str = include_str!("../../../fixtures/galaxies/constrained.toml");
 
 fn create_key(state: &Path, args: &[&str]) -> String {
     let out = Command::new(gateway_binary())
@@ -262,20 +248,7 @@ fn a_key_allowed_to_write_only_area_a_is_refused_on_area_b_by_every_write_subcom
         .unwrap()
         .to_string();
     // Writes need resolved items: wait for both first data changes.
-    let events = Command::new(mxgw_binary())
-        .args(["stream-events", "--session-id", s, "--max-events", "2"])
-        .args([
-            "--timeout-ms",
-            "20000",
-            "--endpoint",
-            &gw.addr,
-            "--plaintext",
-        ])
-        .args(["--api-key-env", "MXGW_TEST_KEY", "--json"])
-        .env("MXGW_TEST_KEY", &cli.key)
-        .output()
-        .unwrap();
-    assert_eq!(String::from_utf8_lossy(&events.stdout).lines().count(), 2);
+    assert_eq!(cli.events(s, 2).len(), 2);
 
     let ts = "2026-01-02T03:04:05Z";
     let item_flags = |h: &str| vec!["--item-handle".to_string(), h.to_string()];

@@ -26,40 +26,7 @@ use tonic::Code;
 const WAIT: Duration = Duration::from_secs(15);
 
 /// Two objects named like areas, so `Area_A.*` and `Area_B.*` split the tags.
-const GALAXY: &str = r#"
-galaxy = "Constrained"
-security_enabled = false
-default_scan_period_ms = 200
-
-[[platforms]]
-name = "Platform"
-node = "localhost"
-
-[[engines]]
-name = "Engine"
-platform = "Platform"
-
-[[areas]]
-name = "Plant"
-engine = "Engine"
-
-[[templates]]
-name = "$Cell"
-attributes = [
-  { name = "Setpoint", type = "Integer", value = 1 },
-  { name = "Label", type = "String", value = "cell" },
-]
-
-[[objects]]
-tag_name = "Area_A"
-template = "$Cell"
-area = "Plant"
-
-[[objects]]
-tag_name = "Area_B"
-template = "$Cell"
-area = "Plant"
-"#;
+const GALAXY: &str = include_str!("../../../fixtures/galaxies/constrained.toml");
 
 fn int(v: i32) -> MxValue {
     MxValue {
