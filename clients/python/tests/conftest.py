@@ -71,7 +71,9 @@ class RealGateway:
     endpoint: str
     state_dir: Path
     process: subprocess.Popen[str]
-    #: Keys by name: ``admin``, ``secured`` (read, write, write-secured), ``reader`` (read).
+    #: Keys by name: ``admin``, ``secured`` (read, write, write-secured), ``reader`` (read),
+    #: and ``constrained`` (read and write, reading only ``TestChildObject.*``) when the
+    #: binary supports tag constraints.
     keys: dict[str, str]
 
     @property
@@ -79,12 +81,15 @@ class RealGateway:
         return self.keys["admin"]
 
 
-def create_key(state_dir: Path, name: str, *scopes: str) -> str:
-    """Creates a key (the gateway reads its key store when it starts)."""
+def create_key(state_dir: Path, name: str, *scopes: str, allow_read: tuple[str, ...] = ()) -> str:
+    """Creates a key (the gateway reads its key store when it starts); ``allow_read``
+    restricts the references it may read (glob patterns)."""
     args = [str(binary("mxgateway")), "keys", "create", "--state-dir", str(state_dir)]
     args += ["--name", name]
     for scope in scopes:
         args += ["--scope", scope]
+    for pattern in allow_read:
+        args += ["--allow-read", pattern]
     out = subprocess.run([*args, "--json"], check=True, capture_output=True, text=True, timeout=60)
     key: str = json.loads(out.stdout)["key"]
     return key
@@ -100,6 +105,12 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealGateway]:
         "secured": create_key(state, "secured", "mx:read", "mx:write", "mx:write-secured"),
         "reader": create_key(state, "reader", "mx:read"),
     }
+    try:
+        keys["constrained"] = create_key(
+            state, "constrained", "mx:read", "mx:write", allow_read=("TestChildObject.*",)
+        )
+    except subprocess.CalledProcessError:
+        pass  # a gateway without tag constraints; only the test that needs the key fails
     process = subprocess.Popen(
         [str(exe), "serve", "--listen", "127.0.0.1:0", "--state-dir", str(state)],
         stdout=subprocess.PIPE,

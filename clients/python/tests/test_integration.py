@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import re
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from mxgateway import GatewayClient, MxGatewayAuthorizationError, MxGatewaySessionError, pb
+from mxgateway import (
+    GatewayClient,
+    MxAccessError,
+    MxGatewayAuthorizationError,
+    MxGatewayInvalidArgumentError,
+    MxGatewaySessionError,
+    Session,
+    WriteEntry,
+    pb,
+)
 
 from .conftest import TEST_ITEM, RealGateway, binary
 
@@ -260,3 +272,318 @@ async def test_library_against_the_real_gateway(gateway: RealGateway) -> None:
             assert reader not in str(e.value)
         finally:
             await session.close()
+
+
+# === bulk commands ===
+
+E_ACCESSDENIED = -2147024891
+
+
+async def first_data_changes(session: Session, handles: set[int], timeout: float) -> None:
+    """Waits until every handle has delivered a data change (bounded, never a sleep)."""
+    waiting = set(handles)
+
+    async def consume() -> None:
+        async with session.stream_events() as events:
+            async for event in events:
+                if event.WhichOneof("kind") == "data_change":
+                    waiting.discard(event.item_handle)
+                    if not waiting:
+                        return
+
+    try:
+        await asyncio.wait_for(consume(), timeout)
+    except asyncio.TimeoutError:
+        pytest.fail(f"no data change within {timeout} s for item handles {sorted(waiting)}")
+
+
+async def test_subscribe_bulk_then_read_bulk_serves_advised_items_from_the_cache(
+    gateway: RealGateway,
+) -> None:
+    advised = ["TestChildObject.TestInt", "TestChildObject.TestString"]
+    others = ["TestChildObject.TestDouble", "TestChildObject.TestBool"]
+    async with await GatewayClient.connect(
+        endpoint=gateway.endpoint, api_key=gateway.admin_key, plaintext=True, timeout=30
+    ) as client:
+        session = await client.open_session("python-bulk-read")
+        try:
+            server = await session.register("python-bulk-read")
+            subscribed = await session.subscribe_bulk(server, advised)
+            assert [r.item_definition for r in subscribed] == advised
+            assert all(r.was_successful for r in subscribed), subscribed
+            handles = [r.item_handle for r in subscribed]
+            assert len(set(handles)) == 2 and 0 not in handles
+            # An advised item is cached once it has delivered a data change.
+            await first_data_changes(session, set(handles), 20)
+
+            read = await session.read_bulk(server, [*advised, *others], timeout_ms=10_000)
+            assert [r.item_definition for r in read] == [*advised, *others]
+            assert [r.was_cached for r in read] == [True, True, False, False], read
+            assert all(r.was_successful and r.quality == 192 for r in read), read
+            kinds = [r.value.WhichOneof("kind") for r in read]
+            assert kinds == ["int32_value", "string_value", "double_value", "bool_value"]
+            assert read[2].value.double_value == 3.25
+            assert read[3].HasField("timestamp")
+
+            # The same through mxgw-py, on the same session: JSON, exit 0.
+            code, out, err = run(
+                py_cli(),
+                [
+                    "read-bulk",
+                    "--session-id",
+                    session.session_id,
+                    "--server-handle",
+                    str(server),
+                    "--item",
+                    advised[0],
+                    "--item",
+                    others[0],
+                    "--endpoint",
+                    gateway.endpoint,
+                    "--plaintext",
+                    "--api-key-env",
+                    "MXGW_IT_KEY",
+                    "--json",
+                ],
+                {"MXGW_IT_KEY": gateway.admin_key},
+            )
+            assert code == 0, (out, err)
+            body = json.loads(out)
+            assert list(body) == [
+                "command",
+                "sessionId",
+                "serverHandle",
+                "timeoutMs",
+                "hresult",
+                "statuses",
+                "results",
+            ]
+            assert [(r["itemDefinition"], r["wasCached"]) for r in body["results"]] == [
+                (advised[0], True),
+                (others[0], False),
+            ]
+            assert body["results"][1]["value"] == 3.25 and body["results"][1]["quality"] == 192
+
+            # Reading did not touch the subscriptions: they end cleanly.
+            ended = await session.unsubscribe_bulk(server, handles)
+            assert all(r.was_successful for r in ended), ended
+        finally:
+            await session.close()
+
+
+async def test_write_bulk_fails_only_the_entries_with_bad_handles(gateway: RealGateway) -> None:
+    async with await GatewayClient.connect(
+        endpoint=gateway.endpoint, api_key=gateway.admin_key, plaintext=True, timeout=30
+    ) as client:
+        session = await client.open_session("python-bulk-write")
+        try:
+            server = await session.register("python-bulk-write")
+            # MXAccess writes an item only once it is advised and has a value.
+            added = await session.subscribe_bulk(
+                server, ["TestChildObject.TestInt", "TestChildObject.TestDouble"]
+            )
+            assert all(r.was_successful for r in added), added
+            h_int, h_double = (r.item_handle for r in added)
+            await first_data_changes(session, {h_int, h_double}, 20)
+            results = await session.write_bulk(
+                server,
+                [
+                    WriteEntry(h_int, 11),
+                    WriteEntry(987654, 1),
+                    WriteEntry(h_double, 2.5),
+                    WriteEntry(-3, 1),
+                ],
+            )
+            assert [r.item_handle for r in results] == [h_int, 987654, h_double, -3]
+            assert [r.was_successful for r in results] == [True, False, True, False], results
+            for bad in (results[1], results[3]):
+                assert bad.hresult != 0 and bad.message and not bad.denied_by_constraint
+            assert results[0].hresult == 0 and results[2].hresult == 0
+
+            # mxgw-py: a failed entry never fails the command.
+            code, out, err = run(
+                py_cli(),
+                [
+                    "write-bulk",
+                    "--session-id",
+                    session.session_id,
+                    "--server-handle",
+                    str(server),
+                    "--type",
+                    "int32",
+                    "--item",
+                    f"{h_int}=12",
+                    "--item",
+                    "987654=1",
+                    "--endpoint",
+                    gateway.endpoint,
+                    "--plaintext",
+                    "--api-key",
+                    gateway.admin_key,
+                    "--json",
+                ],
+            )
+            assert code == 0, (out, err)
+            body = json.loads(out)
+            assert [r["wasSuccessful"] for r in body["results"]] == [True, False]
+            assert gateway.admin_key not in out + err
+
+            # A bad server handle fails the whole call, as for the single commands.
+            with pytest.raises(MxAccessError):
+                await session.write_bulk(server + 1000, [WriteEntry(h_int, 13)])
+        finally:
+            await session.close()
+
+
+async def test_bulk_requests_over_the_limit_are_refused(
+    gateway: RealGateway, tmp_path: Path
+) -> None:
+    async with await GatewayClient.connect(
+        endpoint=gateway.endpoint, api_key=gateway.admin_key, plaintext=True, timeout=60
+    ) as client:
+        session = await client.open_session("python-bulk-limit")
+        try:
+            limit = session.max_bulk_items
+            assert limit is not None and limit > 0, session.open_reply
+            server = await session.register("python-bulk-limit")
+            refs = [f"TestChildObject.TestInt{i}" for i in range(limit + 1)]
+            # Refused by the library, which knows the advertised limit...
+            with pytest.raises(MxGatewayInvalidArgumentError, match=f"limit of {limit}"):
+                await session.add_item_bulk(server, refs)
+            # ...and by the gateway, for a caller that does not.
+            attached = client.session(session.session_id)
+            with pytest.raises(MxGatewayInvalidArgumentError) as e:
+                await attached.read_bulk(server, refs, timeout_ms=100)
+            assert e.value.code is not None and e.value.code.name == "INVALID_ARGUMENT"
+            # An empty list is refused by the gateway too.
+            with pytest.raises(MxGatewayInvalidArgumentError):
+                await attached.invoke(
+                    pb.MxCommand(add_item_bulk=pb.ItemDefinitionsBulkCommand(server_handle=server))
+                )
+            # mxgw-py reports the gateway's refusal as invalid-argument, exit 1.
+            items = tmp_path / "items.txt"
+            items.write_text("\n".join(refs) + "\n", encoding="utf-8")
+            code, out, err = run(
+                py_cli(),
+                [
+                    "subscribe-bulk",
+                    "--session-id",
+                    session.session_id,
+                    "--server-handle",
+                    str(server),
+                    "--items-file",
+                    str(items),
+                    "--endpoint",
+                    gateway.endpoint,
+                    "--plaintext",
+                    "--api-key",
+                    gateway.admin_key,
+                    "--json",
+                ],
+            )
+            assert code == 1, (out, err)
+            assert json.loads(out)["type"] == "invalid-argument"
+            # Exactly at the limit is accepted.
+            at_limit = await session.add_item_bulk(server, refs[:limit])
+            assert len(at_limit) == limit
+        finally:
+            await session.close()
+
+
+async def test_tag_constraints_fail_only_the_denied_entries(gateway: RealGateway) -> None:
+    key = gateway.keys.get("constrained")
+    assert key is not None, "this mxgateway cannot create keys with --allow-read (rebuild it)"
+    async with await GatewayClient.connect(
+        endpoint=gateway.endpoint, api_key=key, plaintext=True, timeout=30
+    ) as client:
+        session = await client.open_session("python-bulk-constraints")
+        try:
+            server = await session.register("python-bulk-constraints")
+            results = await session.subscribe_bulk(
+                server, ["TestChildObject.TestInt", "TestParentObject.PV"]
+            )
+            assert [r.was_successful for r in results] == [True, False], results
+            denied = results[1]
+            assert denied.denied_by_constraint and denied.hresult == E_ACCESSDENIED
+            assert denied.item_definition == "TestParentObject.PV" and denied.item_handle == 0
+            assert not results[0].denied_by_constraint
+        finally:
+            await session.close()
+
+
+async def test_bulk_cli_parity_with_mxgw(gateway: RealGateway, tmp_path: Path) -> None:
+    """mxgw-py and mxgw print the same bytes for the same bulk commands on one session."""
+    async with await GatewayClient.connect(
+        endpoint=gateway.endpoint, api_key=gateway.admin_key, plaintext=True, timeout=30
+    ) as client:
+        session = await client.open_session("python-bulk-parity")
+        try:
+            server = await session.register("python-bulk-parity")
+            (double,) = await session.subscribe_bulk(server, ["TestChildObject.TestDouble"])
+            await first_data_changes(session, {double.item_handle}, 20)
+            h = str(double.item_handle)
+            limit = session.max_bulk_items
+            assert limit is not None
+            too_many = tmp_path / "too-many.txt"
+            too_many.write_text("\n".join(f"A.B{i}" for i in range(limit + 1)), encoding="utf-8")
+            malformed = tmp_path / "malformed.txt"
+            malformed.write_text("# handles\n1\n\nnot-a-handle\n", encoding="utf-8")
+            common = [
+                "--session-id",
+                session.session_id,
+                "--server-handle",
+                str(server),
+                "--endpoint",
+                gateway.endpoint,
+                "--plaintext",
+                "--api-key-env",
+                "MXGW_IT_KEY",
+                "--json",
+            ]
+            commands: list[list[str]] = [
+                ["add-item-bulk", "--item", "TestChildObject.TestString", "--item", "X"],
+                ["advise-item-bulk", "--item-handle", "987654", "--item-handle", "-1"],
+                ["unadvise-item-bulk", "--item-handle", "987654"],
+                ["remove-item-bulk", "--item-handle", "987654"],
+                ["unsubscribe-bulk", "--item-handle", "987654"],
+                ["read-bulk", "--item", "TestChildObject.TestDouble", "--timeout-ms", "5000"],
+                ["write-bulk", "--type", "double", "--item", f"{h}=4.5", "--item", "987654=1"],
+                ["write2-bulk", "--type", "double", "--item", f"{h}=0.1"]
+                + ["--timestamp", "2026-01-02T03:04:05.5+01:00", "--user-id", "3"],
+                ["write-secured-bulk", "--type", "int32", "--item", "987654=1"]
+                + ["--current-user-id", "7"],
+                ["write-secured2-bulk", "--type", "string", "--item", "987654= a=b "]
+                + ["--timestamp", "2026-01-02T03:04:05Z", "--verifier-user-id", "8"],
+                # Errors: types and exit codes must agree.
+                ["subscribe-bulk"],
+                ["subscribe-bulk", "--items-file", str(too_many)],
+                ["unsubscribe-bulk", "--items-file", str(malformed)],
+                ["write-bulk", "--type", "int32", "--item", f"{h}=1.5"],
+                ["write-bulk", "--type", "double", "--item", f"{h}=nan"],
+                ["write2-bulk", "--type", "double", "--item", f"{h}=1"],
+            ]
+            env = {"MXGW_IT_KEY": gateway.admin_key}
+            outcomes: list[int] = []
+            for args in commands:
+                py = run(py_cli(), [*args, *common], env)
+                rust = run(rust_cli(), [*args, *common], env)
+                assert py[0] == rust[0], (args, py, rust)
+                if args[0] == "add-item-bulk":
+                    # Fresh item handles differ between the two runs; nothing else may.
+                    assert normalize_handles(py[1]) == normalize_handles(rust[1]), (args, py, rust)
+                elif py[0] == 0:
+                    assert py[1] == rust[1], (args, py, rust)
+                else:
+                    p, r = json.loads(py[1]), json.loads(rust[1])
+                    assert list(p) == list(r) == ["error", "type"], (args, p, r)
+                    assert p["type"] == r["type"], (args, p, r)
+                assert gateway.admin_key not in py[1] + py[2] + rust[1] + rust[2]
+                outcomes.append(py[0])
+            # Ten commands succeed (failed entries included), six are refused.
+            assert outcomes == [0] * 10 + [2, 1, 2, 2, 2, 2], outcomes
+        finally:
+            await session.close()
+
+
+def normalize_handles(out: str) -> str:
+    return re.sub(r'"itemHandle":-?[0-9]+', '"itemHandle":N', out)
