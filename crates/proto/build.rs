@@ -9,6 +9,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "mxgateway/v1/values.proto",
         "mxgateway/v1/commands.proto",
         "mxgateway/v1/gateway.proto",
+        "mxgateway/v1/galaxy.proto",
         "mxgateway/worker/v1/worker.proto",
         "mxgateway/plant/v1/plant.proto",
     ];

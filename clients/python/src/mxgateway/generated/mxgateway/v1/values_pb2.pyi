@@ -56,6 +56,18 @@ class MxStatusSource(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     MX_STATUS_SOURCE_REQUESTING_AUTOMATION_OBJECT: _ClassVar[MxStatusSource]
     MX_STATUS_SOURCE_RESPONDING_AUTOMATION_OBJECT: _ClassVar[MxStatusSource]
     MX_STATUS_SOURCE_UNKNOWN: _ClassVar[MxStatusSource]
+
+class SecurityClassification(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SECURITY_CLASSIFICATION_UNSPECIFIED: _ClassVar[SecurityClassification]
+    SECURITY_CLASSIFICATION_FREE_ACCESS: _ClassVar[SecurityClassification]
+    SECURITY_CLASSIFICATION_OPERATE: _ClassVar[SecurityClassification]
+    SECURITY_CLASSIFICATION_SECURED_WRITE: _ClassVar[SecurityClassification]
+    SECURITY_CLASSIFICATION_VERIFIED_WRITE: _ClassVar[SecurityClassification]
+    SECURITY_CLASSIFICATION_TUNE: _ClassVar[SecurityClassification]
+    SECURITY_CLASSIFICATION_CONFIGURE: _ClassVar[SecurityClassification]
+    SECURITY_CLASSIFICATION_VIEW_ONLY: _ClassVar[SecurityClassification]
+    SECURITY_CLASSIFICATION_UNDEFINED: _ClassVar[SecurityClassification]
 MX_DATA_TYPE_NO_DATA: MxDataType
 MX_DATA_TYPE_BOOLEAN: MxDataType
 MX_DATA_TYPE_INTEGER: MxDataType
@@ -93,6 +105,15 @@ MX_STATUS_SOURCE_RESPONDING_NMX: MxStatusSource
 MX_STATUS_SOURCE_REQUESTING_AUTOMATION_OBJECT: MxStatusSource
 MX_STATUS_SOURCE_RESPONDING_AUTOMATION_OBJECT: MxStatusSource
 MX_STATUS_SOURCE_UNKNOWN: MxStatusSource
+SECURITY_CLASSIFICATION_UNSPECIFIED: SecurityClassification
+SECURITY_CLASSIFICATION_FREE_ACCESS: SecurityClassification
+SECURITY_CLASSIFICATION_OPERATE: SecurityClassification
+SECURITY_CLASSIFICATION_SECURED_WRITE: SecurityClassification
+SECURITY_CLASSIFICATION_VERIFIED_WRITE: SecurityClassification
+SECURITY_CLASSIFICATION_TUNE: SecurityClassification
+SECURITY_CLASSIFICATION_CONFIGURE: SecurityClassification
+SECURITY_CLASSIFICATION_VIEW_ONLY: SecurityClassification
+SECURITY_CLASSIFICATION_UNDEFINED: SecurityClassification
 
 class BoolArray(_message.Message):
     __slots__ = ("values",)
