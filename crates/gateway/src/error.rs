@@ -38,6 +38,14 @@ pub enum GatewayError {
     Internal(String),
     #[error("the gateway is shutting down")]
     ShuttingDown,
+    /// The request's state went stale under it (a browse page token issued
+    /// before a deploy); the client should start again.
+    #[error("{0}")]
+    Aborted(String),
+    /// The request does not apply to this gateway's configuration (a
+    /// simulated deploy on a gateway that browses a real repository).
+    #[error("{0}")]
+    FailedPrecondition(String),
 }
 
 impl GatewayError {
@@ -54,6 +62,10 @@ impl GatewayError {
             GatewayError::ResourceExhausted(_) => (Code::ResourceExhausted, "resource-exhausted"),
             GatewayError::Internal(_) => (Code::Internal, "internal"),
             GatewayError::ShuttingDown => (Code::Unavailable, "shutting-down"),
+            GatewayError::Aborted(_) => (Code::Aborted, "aborted"),
+            GatewayError::FailedPrecondition(_) => {
+                (Code::FailedPrecondition, "failed-precondition")
+            }
         }
     }
 }
@@ -101,6 +113,11 @@ mod tests {
             ),
             (GatewayError::Internal("oops".into()), Code::Internal),
             (GatewayError::ShuttingDown, Code::Unavailable),
+            (GatewayError::Aborted("stale".into()), Code::Aborted),
+            (
+                GatewayError::FailedPrecondition("real".into()),
+                Code::FailedPrecondition,
+            ),
         ];
         for (error, code) in cases {
             let kind = error.code_and_kind().1;

@@ -14,6 +14,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod deploys;
 pub mod error;
 pub mod events;
 pub mod server;
