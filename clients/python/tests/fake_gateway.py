@@ -1,9 +1,12 @@
-"""An in-process fake of the gateway service on 127.0.0.1:0, for unit tests.
+"""An in-process fake of the gateway's services on 127.0.0.1:0, for unit tests.
 
-It records every request with its metadata, answers from programmable
-replies, and can fail a method with a status and ``mxgateway-error`` kind.
-Streams are fed from an :class:`asyncio.Queue`, and the fake notes when the
-client cancelled one.
+It serves ``MxAccessGateway`` and ``GalaxyRepository`` on one port, records
+every request with its metadata, answers from programmable replies, and can
+fail a method with a status and ``mxgateway-error`` kind. Streams are fed
+from an :class:`asyncio.Queue`, and the fake notes when the client cancelled
+one. The browse pages ``galaxy_objects`` with the tokens ``tok-<offset>``
+(the gateway's tokens are opaque; these just make tests readable), unless
+``galaxy_pages`` scripts the replies by request token.
 """
 
 from __future__ import annotations
@@ -14,11 +17,19 @@ from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
 import grpc
+from google.protobuf import timestamp_pb2
 
 from mxgateway import pb
-from mxgateway._transport import method_path
+from mxgateway._transport import GALAXY_SERVICE, method_path
 
-__all__ = ["FakeGateway", "Failure", "Recorded", "bulk_reply"]
+__all__ = [
+    "DEPLOY_NANOS",
+    "FakeGateway",
+    "Failure",
+    "Recorded",
+    "bulk_reply",
+    "galaxy_object",
+]
 
 # Generic only in the type stubs, so the aliases are strings.
 Ctx: TypeAlias = "grpc.aio.ServicerContext[Any, Any]"
@@ -60,6 +71,41 @@ def bulk_reply(command: pb.MxCommand, reply: pb.MxCommandReply) -> None:
         reply.read_results.SetInParent()
 
 
+def galaxy_object(gobject_id: int, tag_name: str, attributes: int = 1) -> pb.GalaxyObject:
+    """A deployed object with ``attributes`` Integer attributes ``Attr0``, ``Attr1``, ..."""
+    obj = pb.GalaxyObject(
+        gobject_id=gobject_id,
+        tag_name=tag_name,
+        contained_name=tag_name,
+        hierarchical_name=f"Area.{tag_name}",
+        browse_name=tag_name,
+        parent_gobject_id=1,
+        parent_tag_name="Area",
+        area_tag_name="Area",
+        template_chain=["$Thing", "$UserDefined"],
+        category_id=10,
+        category="ApplicationObject",
+    )
+    for i in range(attributes):
+        obj.attributes.add(
+            attribute_name=f"Attr{i}",
+            full_tag_reference=f"{tag_name}.Attr{i}",
+            data_type=pb.MX_DATA_TYPE_INTEGER,
+            security_classification=pb.SECURITY_CLASSIFICATION_FREE_ACCESS,
+        )
+    return obj
+
+
+#: 2026-11-21T23:47:16.854Z, the deploy time of the docs' examples.
+DEPLOY_NANOS = 1_795_304_836_854_000_000
+
+
+def _deploy_time() -> timestamp_pb2.Timestamp:
+    t = timestamp_pb2.Timestamp()
+    t.FromNanoseconds(DEPLOY_NANOS)
+    return t
+
+
 @dataclass
 class Recorded:
     method: str
@@ -89,6 +135,34 @@ class FakeGateway:
     limits: pb.ServerLimits = field(
         default_factory=lambda: pb.ServerLimits(max_sessions=64, max_events_per_batch=256)
     )
+    # --- GalaxyRepository ---
+    connection: pb.TestConnectionReply = field(
+        default_factory=lambda: pb.TestConnectionReply(ok=True, provider="sqlite")
+    )
+    #: The deploy state: GetLastDeployTime and the watch's first event.
+    deploy: pb.DeployEvent = field(
+        default_factory=lambda: pb.DeployEvent(
+            sequence=1,
+            time_of_last_deploy=_deploy_time(),
+            time_of_last_deploy_present=True,
+            object_count=17,
+            attribute_count=96,
+        )
+    )
+    galaxy_objects: list[pb.GalaxyObject] = field(default_factory=list)
+    #: Objects per page when the request says 0.
+    default_page_size: int = 100
+    #: Scripted browse replies by request token; replaces the paging of ``galaxy_objects``.
+    galaxy_pages: dict[str, pb.DiscoverHierarchyReply] | None = None
+    deploy_events: asyncio.Queue[pb.DeployEvent | None] = field(default_factory=asyncio.Queue)
+    watch_started: asyncio.Event = field(default_factory=asyncio.Event)
+    watch_cancelled: asyncio.Event = field(default_factory=asyncio.Event)
+    deploy_reply: pb.DeploySimulatedGalaxyReply = field(
+        default_factory=lambda: pb.DeploySimulatedGalaxyReply(
+            time_of_last_deploy=_deploy_time(), object_count=18, attribute_count=99
+        )
+    )
+
     server: grpc.aio.Server | None = None
     port: int = 0
 
@@ -160,6 +234,75 @@ class FakeGateway:
             self.stream_cancelled.set()
             raise
 
+    # === GalaxyRepository ===
+
+    async def test_connection(
+        self, request: pb.TestConnectionRequest, context: Ctx
+    ) -> pb.TestConnectionReply:
+        await self._record("TestConnection", request, context)
+        return self.connection
+
+    async def get_last_deploy_time(
+        self, request: pb.GetLastDeployTimeRequest, context: Ctx
+    ) -> pb.GetLastDeployTimeReply:
+        await self._record("GetLastDeployTime", request, context)
+        reply = pb.GetLastDeployTimeReply(present=self.deploy.time_of_last_deploy_present)
+        if reply.present:
+            reply.time_of_last_deploy.CopyFrom(self.deploy.time_of_last_deploy)
+        return reply
+
+    async def discover_hierarchy(
+        self, request: pb.DiscoverHierarchyRequest, context: Ctx
+    ) -> pb.DiscoverHierarchyReply:
+        await self._record("DiscoverHierarchy", request, context)
+        if self.galaxy_pages is not None:
+            scripted = self.galaxy_pages.get(request.page_token)
+            if scripted is None:
+                await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "unknown page token")
+            return scripted
+        offset = 0
+        if request.page_token:
+            if not request.page_token.startswith("tok-"):
+                await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "unknown page token")
+            offset = int(request.page_token[4:])
+        size = request.page_size or self.default_page_size
+        end = offset + size
+        reply = pb.DiscoverHierarchyReply(
+            objects=self.galaxy_objects[offset:end], total_objects=len(self.galaxy_objects)
+        )
+        if end < len(self.galaxy_objects):
+            reply.next_page_token = f"tok-{end}"
+        return reply
+
+    async def watch_deploy_events(
+        self, request: pb.WatchDeployEventsRequest, context: Ctx
+    ) -> AsyncIterator[pb.DeployEvent]:
+        await self._record("WatchDeployEvents", request, context)
+        # Headers first, as the gateway sends them, so the stream opens even
+        # when no event follows.
+        await context.send_initial_metadata(())
+        self.watch_started.set()
+        try:
+            seen = request.HasField("last_seen_deploy_time") and (
+                request.last_seen_deploy_time == self.deploy.time_of_last_deploy
+            )
+            if not seen:
+                yield self.deploy
+            while True:
+                event = await self.deploy_events.get()
+                if event is None:
+                    return
+                yield event
+        except asyncio.CancelledError:
+            self.watch_cancelled.set()
+            raise
+
+    async def deploy_simulated_galaxy(
+        self, request: pb.DeploySimulatedGalaxyRequest, context: Ctx
+    ) -> pb.DeploySimulatedGalaxyReply:
+        await self._record("DeploySimulatedGalaxy", request, context)
+        return self.deploy_reply
+
     def handler(self) -> grpc.GenericRpcHandler[Any, Any]:
         def unary(fn: Callable[..., Any], req: Any, rep: Any) -> Handler:
             return grpc.unary_unary_rpc_method_handler(
@@ -180,6 +323,37 @@ class FakeGateway:
                 response_serializer=pb.StreamEventsReply.SerializeToString,
             ),
         }
+
+        def galaxy(name: str) -> str:
+            return method_path(name, GALAXY_SERVICE)
+
+        handlers.update(
+            {
+                galaxy("TestConnection"): unary(
+                    self.test_connection, pb.TestConnectionRequest, pb.TestConnectionReply
+                ),
+                galaxy("GetLastDeployTime"): unary(
+                    self.get_last_deploy_time,
+                    pb.GetLastDeployTimeRequest,
+                    pb.GetLastDeployTimeReply,
+                ),
+                galaxy("DiscoverHierarchy"): unary(
+                    self.discover_hierarchy,
+                    pb.DiscoverHierarchyRequest,
+                    pb.DiscoverHierarchyReply,
+                ),
+                galaxy("WatchDeployEvents"): grpc.unary_stream_rpc_method_handler(
+                    self.watch_deploy_events,
+                    request_deserializer=pb.WatchDeployEventsRequest.FromString,
+                    response_serializer=pb.DeployEvent.SerializeToString,
+                ),
+                galaxy("DeploySimulatedGalaxy"): unary(
+                    self.deploy_simulated_galaxy,
+                    pb.DeploySimulatedGalaxyRequest,
+                    pb.DeploySimulatedGalaxyReply,
+                ),
+            }
+        )
 
         class Generic(grpc.GenericRpcHandler):  # type: ignore[type-arg]
             def service(self, handler_call_details: grpc.HandlerCallDetails) -> Handler | None:

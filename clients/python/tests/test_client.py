@@ -171,6 +171,7 @@ async def test_raw_raises_protocol_failures(fake: FakeGateway, client: GatewayCl
     with pytest.raises(MxGatewayCommandError) as e:
         await client.invoke_raw(pb.MxCommandRequest(session_id="sess-1"))
     assert not isinstance(e.value, MxAccessError)
+    assert e.value.reply is not None
     assert e.value.reply.protocol_status == pb.PROTOCOL_STATUS_INVALID_REQUEST
 
 

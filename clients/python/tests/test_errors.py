@@ -31,6 +31,8 @@ def rpc_error(
         ("resource-exhausted", "resource-exhausted"),
         ("internal", "internal"),
         ("shutting-down", "shutting-down"),
+        ("aborted", "command"),
+        ("failed-precondition", "command"),
     ],
 )
 def test_metadata_kind_wins_over_code(kind: str, expected: str) -> None:
@@ -55,10 +57,22 @@ def test_metadata_kind_wins_over_code(kind: str, expected: str) -> None:
         (grpc.StatusCode.INTERNAL, "internal"),
         (grpc.StatusCode.UNKNOWN, "internal"),
         (grpc.StatusCode.UNIMPLEMENTED, "internal"),
+        (grpc.StatusCode.ABORTED, "command"),
+        (grpc.StatusCode.FAILED_PRECONDITION, "command"),
     ],
 )
 def test_code_decides_without_metadata(code: grpc.StatusCode, expected: str) -> None:
     assert map_rpc_error(rpc_error(code, None), Redactor(None)).kind == expected
+
+
+@pytest.mark.parametrize("code", [grpc.StatusCode.ABORTED, grpc.StatusCode.FAILED_PRECONDITION])
+def test_stale_and_inapplicable_requests_are_command_errors_without_a_reply(
+    code: grpc.StatusCode,
+) -> None:
+    e = map_rpc_error(rpc_error(code, None, "page token from an earlier deploy"), Redactor(None))
+    assert type(e) is MxGatewayCommandError
+    assert e.reply is None and e.code is code
+    assert str(e) == "command failed at the gateway: page token from an earlier deploy"
 
 
 def test_unknown_kind_falls_back_to_the_code() -> None:
@@ -117,7 +131,7 @@ def test_protocol_failures_raise_on_the_raw_path(protocol_status: int) -> None:
     with pytest.raises(MxGatewayCommandError) as e:
         check_protocol(reply)
     assert not isinstance(e.value, MxAccessError)
-    assert e.value.reply.protocol_status == protocol_status
+    assert e.value.reply is not None and e.value.reply.protocol_status == protocol_status
 
 
 def test_ok_and_unspecified_protocol_status_pass() -> None:

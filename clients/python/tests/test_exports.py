@@ -13,7 +13,11 @@ EXPECTED = {
     "PROTOCOL",
     "VALUE_TYPES",
     "ClientOptions",
+    "DeployEvent",
     "EventStream",
+    "GalaxyAttribute",
+    "GalaxyObject",
+    "GalaxyRepositoryClient",
     "GatewayClient",
     "MxAccessError",
     "MxGatewayAuthenticationError",
@@ -62,6 +66,7 @@ def test_every_module_has_a_docstring_and_all() -> None:
         "mxgateway._check",
         "mxgateway._client",
         "mxgateway._errors",
+        "mxgateway._galaxy",
         "mxgateway._options",
         "mxgateway._session",
         "mxgateway._streams",
@@ -82,10 +87,16 @@ def test_every_module_has_a_docstring_and_all() -> None:
 
 
 def test_pb_exposes_every_generated_message() -> None:
-    from mxgateway.generated.mxgateway.v1 import commands_pb2, gateway_pb2, values_pb2
+    from mxgateway.generated.mxgateway.v1 import commands_pb2, galaxy_pb2, gateway_pb2, values_pb2
 
-    for module in (values_pb2, commands_pb2, gateway_pb2):
+    for module in (values_pb2, commands_pb2, gateway_pb2, galaxy_pb2):
         for name in module.DESCRIPTOR.message_types_by_name:
             assert name in mxgateway.pb.__all__, name
         for name in module.DESCRIPTOR.enum_types_by_name:
             assert name in mxgateway.pb.__all__, name
+
+
+def test_galaxy_names_are_the_generated_messages() -> None:
+    assert mxgateway.GalaxyObject is mxgateway.pb.GalaxyObject
+    assert mxgateway.GalaxyAttribute is mxgateway.pb.GalaxyAttribute
+    assert mxgateway.DeployEvent is mxgateway.pb.DeployEvent

@@ -1,7 +1,7 @@
 """Async Python client of the MXAccess Gateway.
 
 Layout: the public names below are re-exported from private modules
-(``_client``, ``_session``, ``_bulk``, ``_errors``, ``_values``, ...); the generated
+(``_client``, ``_session``, ``_bulk``, ``_galaxy``, ``_errors``, ``_values``, ...); the generated
 protobuf bindings live in :mod:`mxgateway.generated` and, under short names,
 in :mod:`mxgateway.pb`. ``tests/test_exports.py`` locks this list.
 
@@ -19,6 +19,10 @@ Typical use::
             await session.write_bulk(server, [WriteEntry(h, 1.5) for h in handles])
         finally:
             await session.close()
+
+    async with await GalaxyRepositoryClient.connect(endpoint="gw:5001", api_key=key) as galaxy:
+        async for obj in galaxy.iter_hierarchy():  # one page at a time
+            print(obj.tag_name, [a.full_tag_reference for a in obj.attributes])
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ from ._errors import (
     MxGatewayTransportError,
     MxGatewayWorkerError,
 )
+from ._galaxy import DeployEvent, GalaxyAttribute, GalaxyObject, GalaxyRepositoryClient
 from ._options import DEFAULT_TIMEOUT, ClientOptions
 from ._session import EventStream, Session
 from ._streams import RpcStream
@@ -61,7 +66,11 @@ __all__ = [
     "PROTOCOL",
     "VALUE_TYPES",
     "ClientOptions",
+    "DeployEvent",
     "EventStream",
+    "GalaxyAttribute",
+    "GalaxyObject",
+    "GalaxyRepositoryClient",
     "GatewayClient",
     "MxAccessError",
     "MxGatewayAuthenticationError",

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import dataclasses
 from types import TracebackType
-from typing import Any
 
 import grpc
 
 from ._check import check_protocol
 from ._errors import MxGatewayInternalError
-from ._options import ClientOptions, build_channel, plan_channel
+from ._options import ClientOptions, merge_options
 from ._session import EventStream, Session
 from ._streams import RpcStream
-from ._transport import Transport
+from ._transport import SERVICE, Transport
 from .generated.mxgateway.v1 import commands_pb2, gateway_pb2
 
 __all__ = ["GatewayClient"]
@@ -54,26 +52,16 @@ class GatewayClient:
         override the options). ``channel`` injects a ready-made channel (the
         test seam); the TLS options are then not used.
         """
-        options = options or ClientOptions()
-        overrides = {
-            "endpoint": endpoint,
-            "api_key": api_key,
-            "plaintext": plaintext,
-            "ca_file": ca_file,
-            "server_name_override": server_name_override,
-            "timeout": timeout,
-        }
-        changes: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}
-        if changes:
-            options = dataclasses.replace(options, **changes)
-        if channel is None:
-            channel = build_channel(plan_channel(options))
-        transport = Transport(channel, options.api_key, options.effective_timeout, options.endpoint)
-        try:
-            await transport.wait_ready()
-        except BaseException:
-            await transport.close()
-            raise
+        options = merge_options(
+            options,
+            endpoint=endpoint,
+            api_key=api_key,
+            plaintext=plaintext,
+            ca_file=ca_file,
+            server_name_override=server_name_override,
+            timeout=timeout,
+        )
+        transport = await Transport.open(options, SERVICE, channel)
         return cls(transport, options)
 
     @property

@@ -14,7 +14,11 @@ The tree::
     ├── MxGatewayResourceExhaustedError a gateway limit (sessions, queue, size) was hit
     ├── MxGatewayShuttingDownError      the gateway is shutting down
     ├── MxGatewayInternalError          an internal gateway error or unclassified status
-    └── MxGatewayCommandError           a reply that is a gateway protocol failure (``reply``)
+    └── MxGatewayCommandError           the gateway refused the command itself: a protocol
+        │                               failure reply (``reply``), a request whose state went
+        │                               stale (ABORTED: a page token from before a deploy), or
+        │                               one that does not apply to this gateway
+        │                               (FAILED_PRECONDITION)
         └── MxAccessError               MXAccess reported a failure
                                         (``reply``, ``hresult``, ``status``)
 
@@ -160,16 +164,29 @@ class MxGatewayInternalError(MxGatewayError):
 
 
 class MxGatewayCommandError(MxGatewayError):
-    """The gateway answered a command with a protocol failure.
+    """The gateway refused the command itself.
 
-    ``reply`` is the raw :class:`MxCommandReply`.
+    Either it answered with a protocol failure (``reply`` is then the raw
+    :class:`MxCommandReply`), or the call failed with gRPC ``ABORTED`` (the
+    request's state went stale, e.g. a browse page token issued before a
+    deploy: start again) or ``FAILED_PRECONDITION`` (the call does not apply
+    to this gateway, e.g. a simulated deploy on a real repository); ``reply``
+    is then ``None`` and ``code`` the status code. The client raises it too
+    when a gateway breaks the protocol (a browse page token repeated).
     """
 
     kind = "command"
     prefix = "command failed at the gateway"
 
-    def __init__(self, message: str, reply: commands_pb2.MxCommandReply) -> None:
-        super().__init__(message)
+    def __init__(
+        self,
+        message: str,
+        reply: commands_pb2.MxCommandReply | None = None,
+        *,
+        code: grpc.StatusCode | None = None,
+    ) -> None:
+        super().__init__(message, code=code)
+        #: The raw reply, for a protocol-failure reply; ``None`` for a gRPC status.
         self.reply = reply
 
 
@@ -182,6 +199,8 @@ class MxAccessError(MxGatewayCommandError):
     """
 
     kind = "mxaccess"
+    #: Always the raw reply (never ``None`` here).
+    reply: commands_pb2.MxCommandReply
 
     def __init__(
         self,
@@ -251,6 +270,8 @@ _BY_KIND: dict[str, type[MxGatewayError]] = {
     "deadline-exceeded": MxGatewayTimeoutError,
     "shutting-down": MxGatewayShuttingDownError,
     "internal": MxGatewayInternalError,
+    "aborted": MxGatewayCommandError,
+    "failed-precondition": MxGatewayCommandError,
 }
 
 _BY_CODE: dict[grpc.StatusCode, type[MxGatewayError]] = {
@@ -263,6 +284,8 @@ _BY_CODE: dict[grpc.StatusCode, type[MxGatewayError]] = {
     grpc.StatusCode.RESOURCE_EXHAUSTED: MxGatewayResourceExhaustedError,
     grpc.StatusCode.UNAVAILABLE: MxGatewayTransportError,
     grpc.StatusCode.CANCELLED: MxGatewayTransportError,
+    grpc.StatusCode.ABORTED: MxGatewayCommandError,
+    grpc.StatusCode.FAILED_PRECONDITION: MxGatewayCommandError,
 }
 
 

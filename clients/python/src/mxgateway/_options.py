@@ -10,12 +10,20 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import grpc
 
 from ._errors import MxGatewayConfigError
 
-__all__ = ["DEFAULT_TIMEOUT", "ChannelPlan", "ClientOptions", "build_channel", "plan_channel"]
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "ChannelPlan",
+    "ClientOptions",
+    "build_channel",
+    "merge_options",
+    "plan_channel",
+]
 
 #: The default of :attr:`ClientOptions.timeout`, in seconds.
 DEFAULT_TIMEOUT = 30.0
@@ -53,6 +61,31 @@ class ClientOptions:
     def effective_timeout(self) -> float | None:
         """The timeout in seconds, or ``None`` when disabled."""
         return self.timeout if self.timeout else None
+
+
+def merge_options(
+    options: ClientOptions | None,
+    *,
+    endpoint: str | None = None,
+    api_key: str | None = None,
+    plaintext: bool | None = None,
+    ca_file: str | Path | None = None,
+    server_name_override: str | None = None,
+    timeout: float | None = None,
+) -> ClientOptions:
+    """``options`` (default: ``ClientOptions()``) with every keyword that is not
+    ``None`` replacing its field: the merge rule of the clients' ``connect``."""
+    options = options or ClientOptions()
+    overrides = {
+        "endpoint": endpoint,
+        "api_key": api_key,
+        "plaintext": plaintext,
+        "ca_file": ca_file,
+        "server_name_override": server_name_override,
+        "timeout": timeout,
+    }
+    changes: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}
+    return dataclasses.replace(options, **changes) if changes else options
 
 
 @dataclass(frozen=True)

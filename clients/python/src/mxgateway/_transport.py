@@ -2,9 +2,13 @@
 
 It adds the ``authorization: Bearer <key>`` metadata (:func:`auth_metadata`)
 and applies the one timeout policy to both call shapes, unary and
-server-streaming, and it is the only code that calls a gRPC method. Tests
-inject a channel to an in-process fake server through
-:meth:`GatewayClient.connect`'s ``channel`` argument.
+server-streaming, and it is the only code that calls a gRPC method. One
+transport serves one gRPC service (``MxAccessGateway`` for
+:class:`GatewayClient`, ``GalaxyRepository`` for
+:class:`GalaxyRepositoryClient`); :meth:`Transport.open` is the one way both
+clients connect, so options, TLS, timeouts and redaction are the same. Tests
+inject a channel to an in-process fake server through the clients'
+``connect(channel=...)`` argument.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import asyncio
 from typing import TypeVar, cast
 
 import grpc
+from google.protobuf import descriptor
 from google.protobuf import message as pb_message
 
 from ._errors import (
@@ -22,20 +27,26 @@ from ._errors import (
     Redactor,
     map_rpc_error,
 )
+from ._options import ClientOptions, build_channel, plan_channel
 from ._streams import RpcStream
-from .generated.mxgateway.v1 import gateway_pb2
+from .generated.mxgateway.v1 import galaxy_pb2, gateway_pb2
 
-__all__ = ["SERVICE", "Transport", "auth_metadata", "method_path"]
+__all__ = ["GALAXY_SERVICE", "SERVICE", "Transport", "auth_metadata", "method_path"]
 
-#: The full name of the gateway service, from the generated descriptor.
+#: The gateway's session service, from the generated descriptor.
 SERVICE = gateway_pb2.DESCRIPTOR.services_by_name["MxAccessGateway"]
+#: The Galaxy Repository service, from the generated descriptor.
+GALAXY_SERVICE = galaxy_pb2.DESCRIPTOR.services_by_name["GalaxyRepository"]
 
 Reply = TypeVar("Reply", bound=pb_message.Message)
 
 
-def method_path(name: str) -> str:
-    """The gRPC path of a gateway method, e.g. ``/mxgateway.v1.MxAccessGateway/Invoke``."""
-    return f"/{SERVICE.full_name}/{SERVICE.methods_by_name[name].name}"
+def method_path(name: str, service: descriptor.ServiceDescriptor = SERVICE) -> str:
+    """The gRPC path of a method, e.g. ``/mxgateway.v1.MxAccessGateway/Invoke``.
+
+    ``KeyError`` when ``service`` has no method ``name``.
+    """
+    return f"/{service.full_name}/{service.methods_by_name[name].name}"
 
 
 def auth_metadata(api_key: str | None) -> tuple[tuple[str, str], ...]:
@@ -49,7 +60,7 @@ def auth_metadata(api_key: str | None) -> tuple[tuple[str, str], ...]:
 
 
 class Transport:
-    """A channel plus the call policy (metadata, timeout, error mapping)."""
+    """A channel plus the call policy (metadata, timeout, error mapping) for one service."""
 
     def __init__(
         self,
@@ -57,15 +68,41 @@ class Transport:
         api_key: str | None,
         timeout: float | None,
         endpoint: str,
+        service: descriptor.ServiceDescriptor = SERVICE,
     ) -> None:
         self.channel = channel
         self.metadata = auth_metadata(api_key)
         self.redactor = Redactor(api_key)
         self.timeout = timeout
         self.endpoint = endpoint
+        self.service = service
 
     def __repr__(self) -> str:
-        return f"Transport(endpoint={self.endpoint!r}, timeout={self.timeout!r})"
+        return (
+            f"Transport(service={self.service.name}, endpoint={self.endpoint!r}, "
+            f"timeout={self.timeout!r})"
+        )
+
+    @classmethod
+    async def open(
+        cls,
+        options: ClientOptions,
+        service: descriptor.ServiceDescriptor,
+        channel: grpc.aio.Channel | None = None,
+    ) -> Transport:
+        """Builds the channel the options describe (unless ``channel`` is given)
+        and connects, bounded by the timeout; the channel is closed on failure."""
+        if channel is None:
+            channel = build_channel(plan_channel(options))
+        transport = cls(
+            channel, options.api_key, options.effective_timeout, options.endpoint, service
+        )
+        try:
+            await transport.wait_ready()
+        except BaseException:
+            await transport.close()
+            raise
+        return transport
 
     async def wait_ready(self) -> None:
         """Connects, bounded by the timeout; a failed attempt fails at once."""
@@ -97,7 +134,7 @@ class Transport:
     ) -> Reply:
         """A unary call: the timeout is the gRPC deadline, enforced on both sides."""
         call = self.channel.unary_unary(
-            method_path(method),
+            method_path(method, self.service),
             request_serializer=_serialize,
             response_deserializer=reply_type.FromString,
         )
@@ -113,13 +150,14 @@ class Transport:
         """A server stream. No gRPC deadline (it would end a healthy stream);
         the timeout bounds only the wait for the gateway to accept it."""
         call = self.channel.unary_stream(
-            method_path(method),
+            method_path(method, self.service),
             request_serializer=_serialize,
             response_deserializer=reply_type.FromString,
         )
         return RpcStream(call(request, metadata=self.metadata), self.redactor, self.timeout)
 
     async def close(self) -> None:
+        """Closes the channel; calls still running fail with ``CANCELLED``."""
         await self.channel.close(None)
 
 

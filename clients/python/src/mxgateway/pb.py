@@ -1,7 +1,7 @@
 """The generated protobuf messages and enums of ``mxgateway.v1``, under short names.
 
-Use ``from mxgateway import pb`` and then ``pb.MxCommandReply``, ``pb.MxEvent``, ...
-The modules themselves live in ``mxgateway.generated.mxgateway.v1``.
+Use ``from mxgateway import pb`` and then ``pb.MxCommandReply``, ``pb.MxEvent``,
+``pb.GalaxyObject``, ... The modules themselves live in ``mxgateway.generated.mxgateway.v1``.
 """
 
 from __future__ import annotations
@@ -122,6 +122,42 @@ from .generated.mxgateway.v1.commands_pb2 import (
 )
 from .generated.mxgateway.v1.commands_pb2 import (
     WriteSecuredCommand as WriteSecuredCommand,
+)
+from .generated.mxgateway.v1.galaxy_pb2 import (
+    DeployEvent as DeployEvent,
+)
+from .generated.mxgateway.v1.galaxy_pb2 import (
+    DeploySimulatedGalaxyReply as DeploySimulatedGalaxyReply,
+)
+from .generated.mxgateway.v1.galaxy_pb2 import (
+    DeploySimulatedGalaxyRequest as DeploySimulatedGalaxyRequest,
+)
+from .generated.mxgateway.v1.galaxy_pb2 import (
+    DiscoverHierarchyReply as DiscoverHierarchyReply,
+)
+from .generated.mxgateway.v1.galaxy_pb2 import (
+    DiscoverHierarchyRequest as DiscoverHierarchyRequest,
+)
+from .generated.mxgateway.v1.galaxy_pb2 import (
+    GalaxyAttribute as GalaxyAttribute,
+)
+from .generated.mxgateway.v1.galaxy_pb2 import (
+    GalaxyObject as GalaxyObject,
+)
+from .generated.mxgateway.v1.galaxy_pb2 import (
+    GetLastDeployTimeReply as GetLastDeployTimeReply,
+)
+from .generated.mxgateway.v1.galaxy_pb2 import (
+    GetLastDeployTimeRequest as GetLastDeployTimeRequest,
+)
+from .generated.mxgateway.v1.galaxy_pb2 import (
+    TestConnectionReply as TestConnectionReply,
+)
+from .generated.mxgateway.v1.galaxy_pb2 import (
+    TestConnectionRequest as TestConnectionRequest,
+)
+from .generated.mxgateway.v1.galaxy_pb2 import (
+    WatchDeployEventsRequest as WatchDeployEventsRequest,
 )
 from .generated.mxgateway.v1.gateway_pb2 import (
     CloseSessionReply as CloseSessionReply,
@@ -259,6 +295,33 @@ from .generated.mxgateway.v1.values_pb2 import (
     MX_STATUS_SOURCE_UNSPECIFIED as MX_STATUS_SOURCE_UNSPECIFIED,
 )
 from .generated.mxgateway.v1.values_pb2 import (
+    SECURITY_CLASSIFICATION_CONFIGURE as SECURITY_CLASSIFICATION_CONFIGURE,
+)
+from .generated.mxgateway.v1.values_pb2 import (
+    SECURITY_CLASSIFICATION_FREE_ACCESS as SECURITY_CLASSIFICATION_FREE_ACCESS,
+)
+from .generated.mxgateway.v1.values_pb2 import (
+    SECURITY_CLASSIFICATION_OPERATE as SECURITY_CLASSIFICATION_OPERATE,
+)
+from .generated.mxgateway.v1.values_pb2 import (
+    SECURITY_CLASSIFICATION_SECURED_WRITE as SECURITY_CLASSIFICATION_SECURED_WRITE,
+)
+from .generated.mxgateway.v1.values_pb2 import (
+    SECURITY_CLASSIFICATION_TUNE as SECURITY_CLASSIFICATION_TUNE,
+)
+from .generated.mxgateway.v1.values_pb2 import (
+    SECURITY_CLASSIFICATION_UNDEFINED as SECURITY_CLASSIFICATION_UNDEFINED,
+)
+from .generated.mxgateway.v1.values_pb2 import (
+    SECURITY_CLASSIFICATION_UNSPECIFIED as SECURITY_CLASSIFICATION_UNSPECIFIED,
+)
+from .generated.mxgateway.v1.values_pb2 import (
+    SECURITY_CLASSIFICATION_VERIFIED_WRITE as SECURITY_CLASSIFICATION_VERIFIED_WRITE,
+)
+from .generated.mxgateway.v1.values_pb2 import (
+    SECURITY_CLASSIFICATION_VIEW_ONLY as SECURITY_CLASSIFICATION_VIEW_ONLY,
+)
+from .generated.mxgateway.v1.values_pb2 import (
     BoolArray as BoolArray,
 )
 from .generated.mxgateway.v1.values_pb2 import (
@@ -289,6 +352,9 @@ from .generated.mxgateway.v1.values_pb2 import (
     MxValue as MxValue,
 )
 from .generated.mxgateway.v1.values_pb2 import (
+    SecurityClassification as SecurityClassification,
+)
+from .generated.mxgateway.v1.values_pb2 import (
     StringArray as StringArray,
 )
 from .generated.mxgateway.v1.values_pb2 import (
@@ -306,9 +372,18 @@ __all__ = [
     "BulkWriteResults",
     "CloseSessionReply",
     "CloseSessionRequest",
+    "DeployEvent",
+    "DeploySimulatedGalaxyReply",
+    "DeploySimulatedGalaxyRequest",
+    "DiscoverHierarchyReply",
+    "DiscoverHierarchyRequest",
     "DoubleArray",
     "DurationArray",
     "FloatArray",
+    "GalaxyAttribute",
+    "GalaxyObject",
+    "GetLastDeployTimeReply",
+    "GetLastDeployTimeRequest",
     "Int32Array",
     "ItemCommand",
     "ItemDefinitionsBulkCommand",
@@ -372,14 +447,27 @@ __all__ = [
     "ProtocolStatus",
     "ReadBulkCommand",
     "RegisterCommand",
+    "SECURITY_CLASSIFICATION_CONFIGURE",
+    "SECURITY_CLASSIFICATION_FREE_ACCESS",
+    "SECURITY_CLASSIFICATION_OPERATE",
+    "SECURITY_CLASSIFICATION_SECURED_WRITE",
+    "SECURITY_CLASSIFICATION_TUNE",
+    "SECURITY_CLASSIFICATION_UNDEFINED",
+    "SECURITY_CLASSIFICATION_UNSPECIFIED",
+    "SECURITY_CLASSIFICATION_VERIFIED_WRITE",
+    "SECURITY_CLASSIFICATION_VIEW_ONLY",
+    "SecurityClassification",
     "ServerLimits",
     "StreamEventsReply",
     "StreamEventsRequest",
     "StringArray",
     "SubscribeResult",
     "SubscribeResults",
+    "TestConnectionReply",
+    "TestConnectionRequest",
     "TimeArray",
     "UnregisterCommand",
+    "WatchDeployEventsRequest",
     "Write2BulkCommand",
     "Write2BulkEntry",
     "Write2Command",
