@@ -13,18 +13,21 @@ every message.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import os
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, NoReturn, TypeVar, cast
+from pathlib import Path
+from types import TracebackType
+from typing import Any, NoReturn, Protocol, TypeVar, cast
 
 import click
 from google.protobuf import timestamp_pb2
 
 import mxgateway
-from mxgateway import GatewayClient, MxGatewayError, Session, _bulk, pb
+from mxgateway import GalaxyRepositoryClient, GatewayClient, MxGatewayError, Session, _bulk, pb
 from mxgateway._errors import REDACTED
 
 from ._items import Entry, EntryError, collect, parse_handle, parse_handle_value
@@ -32,7 +35,12 @@ from ._json import (
     Json,
     bulk_json,
     command_json,
+    connection_json,
+    deploy_event_json,
+    deploy_reply_json,
     event_json,
+    galaxy_object_json,
+    last_deploy_json,
     limits_json,
     read_result_json,
     render,
@@ -56,6 +64,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 INT32 = click.IntRange(-(2**31), 2**31 - 1)
 MAX_EVENTS = click.IntRange(0, MAX_EVENTS_CAP)
 U64 = click.IntRange(0, 2**64 - 1)
+U32 = click.IntRange(0, 2**32 - 1)
 
 
 class CliError(Exception):
@@ -1365,25 +1374,47 @@ def write_secured2_bulk_cmd(
     )
 
 
-async def _collect(
-    session: Session,
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+
+
+class _Stream(Protocol[T_co]):
+    """An async iterator of messages that is closed by ``async with``."""
+
+    def __aiter__(self) -> AsyncIterator[T_co]: ...
+
+    async def __anext__(self) -> T_co: ...
+
+    async def __aenter__(self) -> Any: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+
+async def _drain(
+    stream: _Stream[T],
     max_events: int,
     timeout_ms: int,
-    on_event: Callable[[pb.MxEvent], None],
+    on_event: Callable[[T], None],
 ) -> tuple[int, str]:
-    """Feeds events to ``on_event`` until ``max_events`` (0: no limit), the
-    timeout (0: none) or the end of the stream. Returns (count, why it stopped):
-    ``max``, ``timeout`` or ``end``. Leaving cancels the stream at the gateway."""
+    """Feeds a stream's messages to ``on_event`` until ``max_events`` (0: no
+    limit), the timeout (0: none) or the end of the stream. Returns (count, why
+    it stopped): ``max``, ``timeout`` or ``end``. Leaving cancels the stream at
+    the gateway. The one loop of ``stream-events``, ``smoke`` and ``galaxy-watch``."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_ms / 1000 if timeout_ms else None
     count = 0
-    async with session.stream_events() as events:
+    async with stream:
         while max_events == 0 or count < max_events:
             remaining = None if deadline is None else deadline - loop.time()
             if remaining is not None and remaining <= 0:
                 return count, "timeout"
             try:
-                event = await asyncio.wait_for(events.__anext__(), remaining)
+                event = await asyncio.wait_for(stream.__anext__(), remaining)
             except StopAsyncIteration:
                 return count, "end"
             except asyncio.TimeoutError:
@@ -1391,6 +1422,16 @@ async def _collect(
             on_event(event)
             count += 1
     return count, "max"
+
+
+async def _collect(
+    session: Session,
+    max_events: int,
+    timeout_ms: int,
+    on_event: Callable[[pb.MxEvent], None],
+) -> tuple[int, str]:
+    """:func:`_drain` over a session's events."""
+    return await _drain(session.stream_events(), max_events, timeout_ms, on_event)
 
 
 @cli.command(
@@ -1542,6 +1583,175 @@ async def _smoke_steps(
             f"the event stream ended after {len(collected)} of {max_events} events",
         )
     return server_handle, item_handle, collected
+
+
+# === Galaxy Repository ===
+
+
+async def _connect_galaxy(c: Connect) -> GalaxyRepositoryClient:
+    return await GalaxyRepositoryClient.connect(
+        endpoint=c.endpoint,
+        api_key=_api_key(c),
+        plaintext=c.plaintext,
+        ca_file=c.ca_file,
+        server_name_override=c.server_name_override,
+    )
+
+
+@cli.command(
+    "galaxy-test-connection",
+    help="Whether the gateway can query its Galaxy Repository database (an unreachable "
+    "database prints ok false; it is not an error).",
+)
+@connect_options
+def galaxy_test_connection_cmd(connect: Connect, json_output: bool) -> None:
+    async def go() -> None:
+        async with await _connect_galaxy(connect) as galaxy:
+            reply = await galaxy.test_connection_raw()
+        Printer(json_output).result(connection_json(reply))
+
+    _run(go())
+
+
+@cli.command(
+    "galaxy-last-deploy",
+    help="The galaxy's last deploy time (null when it was never deployed).",
+)
+@connect_options
+def galaxy_last_deploy_cmd(connect: Connect, json_output: bool) -> None:
+    async def go() -> None:
+        async with await _connect_galaxy(connect) as galaxy:
+            reply = await galaxy.get_last_deploy_time_raw()
+        Printer(json_output).result(last_deploy_json(reply))
+
+    _run(go())
+
+
+@cli.command(
+    "galaxy-discover",
+    help="The deployed objects with their attributes, parents before children, one line "
+    "per object (JSON Lines with --json), fetched one page at a time.",
+)
+@click.option(
+    "--page-size",
+    default=0,
+    show_default=True,
+    type=U32,
+    metavar="N",
+    help="Objects per page (0: the gateway's default; larger values are capped at its maximum).",
+)
+@click.option(
+    "--max-objects",
+    default=0,
+    show_default=True,
+    type=U64,
+    metavar="N",
+    help="Stop after this many objects (0: all).",
+)
+@connect_options
+def galaxy_discover_cmd(
+    page_size: int, max_objects: int, connect: Connect, json_output: bool
+) -> None:
+    printer = Printer(json_output)
+
+    async def go() -> None:
+        async with await _connect_galaxy(connect) as galaxy:
+            count = 0
+            async with contextlib.aclosing(galaxy.iter_hierarchy(page_size)) as objects:
+                async for obj in objects:
+                    printer.event(galaxy_object_json(obj))
+                    count += 1
+                    if count == max_objects:
+                        # No further page is requested.
+                        break
+
+    _run(go())
+
+
+@cli.command(
+    "galaxy-watch",
+    help="Stream deploy events: the current deploy state first, then one line per deploy "
+    "(JSON Lines with --json).",
+)
+@click.option(
+    "--last-seen-deploy-time",
+    metavar="RFC3339",
+    help="Skip the first event when the current deploy time equals this one.",
+)
+@click.option(
+    "--max-events",
+    default=0,
+    show_default=True,
+    type=MAX_EVENTS,
+    metavar="N",
+    help="Stop after this many events (0: until interrupted or --timeout-ms; at most 1000000).",
+)
+@click.option(
+    "--timeout-ms",
+    default=0,
+    show_default=True,
+    type=U64,
+    metavar="MS",
+    help="Stop after this long, in milliseconds (0: no limit). Ending at the limit "
+    "is not an error.",
+)
+@connect_options
+def galaxy_watch_cmd(
+    last_seen_deploy_time: str | None,
+    max_events: int,
+    timeout_ms: int,
+    connect: Connect,
+    json_output: bool,
+) -> None:
+    printer = Printer(json_output)
+    # Checked before connecting: a bad time sends nothing.
+    last_seen = None if last_seen_deploy_time is None else parse_time(last_seen_deploy_time)
+
+    async def go() -> None:
+        async with await _connect_galaxy(connect) as galaxy:
+            await _drain(
+                galaxy.watch_deploy_events(last_seen),
+                max_events,
+                timeout_ms,
+                lambda e: printer.event(deploy_event_json(e)),
+            )
+
+    try:
+        _run(go())
+    except KeyboardInterrupt:
+        pass  # Ctrl-C ends the stream; that is not an error.
+
+
+@cli.command(
+    "galaxy-deploy",
+    help="Replace the simulated galaxy's model with a TOML model file (docs/galaxy-model.md), "
+    "as a deploy would. Needs the admin scope.",
+)
+@click.option(
+    "--model",
+    "model_path",
+    required=True,
+    metavar="FILE",
+    help="The galaxy model, a TOML file.",
+)
+@connect_options
+def galaxy_deploy_cmd(model_path: str, connect: Connect, json_output: bool) -> None:
+    # Read before connecting: an unreadable file sends nothing.
+    try:
+        model = Path(model_path).read_bytes().decode("utf-8")
+    except OSError as e:
+        raise CliError("usage", f"cannot read model file {model_path}: {e.strerror or e}") from None
+    except UnicodeDecodeError:
+        raise CliError(
+            "usage", f"cannot read model file {model_path}: it is not valid UTF-8"
+        ) from None
+
+    async def go() -> None:
+        async with await _connect_galaxy(connect) as galaxy:
+            reply = await galaxy.deploy_simulated_galaxy(model)
+        Printer(json_output).result(deploy_reply_json(reply))
+
+    _run(go())
 
 
 def run(argv: Sequence[str] | None = None) -> int:

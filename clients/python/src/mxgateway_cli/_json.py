@@ -3,8 +3,8 @@
 Objects keep their insertion order; output is compact UTF-8 with only ``"``,
 ``\\`` and control characters escaped; floats print as ``repr(float)``
 prints them; non-finite floats (which the gateway never sends) become
-``null``. The shapes of statuses, events and values are built here, so
-every command prints them the same way.
+``null``. The shapes of statuses, events, values, galaxy objects and deploy events are
+built here, so every command prints them the same way.
 """
 
 from __future__ import annotations
@@ -13,8 +13,11 @@ import json
 import math
 from typing import TypeAlias
 
+from google.protobuf import timestamp_pb2
+
 from mxgateway import category_name, pb, source_name
 from mxgateway._values import data_type_name
+from mxgateway.generated.mxgateway.v1 import values_pb2
 
 from ._rfc3339 import format_timestamp
 
@@ -22,13 +25,21 @@ __all__ = [
     "Json",
     "bulk_json",
     "command_json",
+    "deploy_event_json",
+    "deploy_reply_json",
     "event_json",
+    "galaxy_attribute_json",
+    "galaxy_object_json",
+    "last_deploy_json",
     "limits_json",
     "read_result_json",
     "render",
+    "security_classification_name",
     "status_json",
     "statuses_json",
     "subscribe_result_json",
+    "connection_json",
+    "timestamp_json",
     "value_json",
     "write_result_json",
 ]
@@ -228,4 +239,105 @@ def limits_json(limits: pb.ServerLimits) -> Json:
         "defaultCommandTimeoutMs": limits.default_command_timeout_ms,
         "sessionIdleTimeoutMs": limits.session_idle_timeout_ms,
         "maxEventsPerBatch": limits.max_events_per_batch,
+    }
+
+
+# === Galaxy Repository ===
+
+
+def timestamp_json(time: timestamp_pb2.Timestamp) -> Json:
+    """A protobuf timestamp as RFC 3339 (``null`` outside years 1..9999)."""
+    return format_timestamp(time.seconds, time.nanos)
+
+
+def _deploy_time_json(present: bool, holder: pb.DeployEvent | pb.GetLastDeployTimeReply) -> Json:
+    """``timeOfLastDeploy``: the time, or ``null`` when not present (or not sent)."""
+    if not present or not holder.HasField("time_of_last_deploy"):
+        return None
+    return timestamp_json(holder.time_of_last_deploy)
+
+
+def last_deploy_json(reply: pb.GetLastDeployTimeReply) -> Json:
+    """``galaxy-last-deploy``: ``timeOfLastDeploy`` is ``null`` when ``present`` is false."""
+    return {
+        "command": "galaxy-last-deploy",
+        "present": reply.present,
+        "timeOfLastDeploy": _deploy_time_json(reply.present, reply),
+    }
+
+
+def security_classification_name(number: int) -> str:
+    """``SECURITY_CLASSIFICATION_FREE_ACCESS`` → ``FREE_ACCESS``; else ``UNRECOGNIZED``."""
+    descriptor = values_pb2.DESCRIPTOR.enum_types_by_name["SecurityClassification"]
+    value = descriptor.values_by_number.get(number)
+    if value is None:
+        return "UNRECOGNIZED"
+    return value.name.removeprefix("SECURITY_CLASSIFICATION_")
+
+
+def galaxy_attribute_json(a: pb.GalaxyAttribute) -> Json:
+    """One attribute of a ``galaxy-discover`` object."""
+    return {
+        "attributeName": a.attribute_name,
+        "fullTagReference": a.full_tag_reference,
+        "dataType": data_type_name(a.data_type),
+        "isArray": a.is_array,
+        "securityClassification": security_classification_name(a.security_classification),
+        "rawSecurityClassification": a.raw_security_classification,
+        "isAlarm": a.is_alarm,
+        "isHistorized": a.is_historized,
+    }
+
+
+def galaxy_object_json(o: pb.GalaxyObject) -> Json:
+    """One line of ``galaxy-discover``."""
+    return {
+        "gobjectId": o.gobject_id,
+        "tagName": o.tag_name,
+        "containedName": o.contained_name,
+        "hierarchicalName": o.hierarchical_name,
+        "browseName": o.browse_name,
+        "parentGobjectId": o.parent_gobject_id,
+        "parentTagName": o.parent_tag_name,
+        "areaTagName": o.area_tag_name,
+        "templateChain": list(o.template_chain),
+        "categoryId": o.category_id,
+        "category": o.category,
+        "attributes": [galaxy_attribute_json(a) for a in o.attributes],
+    }
+
+
+def deploy_event_json(e: pb.DeployEvent) -> Json:
+    """One line of ``galaxy-watch``: ``timeOfLastDeploy`` is ``null`` when
+    ``timeOfLastDeployPresent`` is false."""
+    return {
+        "sequence": e.sequence,
+        "timeOfLastDeploy": _deploy_time_json(e.time_of_last_deploy_present, e),
+        "timeOfLastDeployPresent": e.time_of_last_deploy_present,
+        "objectCount": e.object_count,
+        "attributeCount": e.attribute_count,
+    }
+
+
+def deploy_reply_json(reply: pb.DeploySimulatedGalaxyReply) -> Json:
+    """``galaxy-deploy``."""
+    return {
+        "command": "galaxy-deploy",
+        "timeOfLastDeploy": (
+            timestamp_json(reply.time_of_last_deploy)
+            if reply.HasField("time_of_last_deploy")
+            else None
+        ),
+        "objectCount": reply.object_count,
+        "attributeCount": reply.attribute_count,
+    }
+
+
+def connection_json(reply: pb.TestConnectionReply) -> Json:
+    """``galaxy-test-connection``."""
+    return {
+        "command": "galaxy-test-connection",
+        "ok": reply.ok,
+        "provider": reply.provider,
+        "message": reply.message,
     }
