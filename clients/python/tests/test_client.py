@@ -382,3 +382,11 @@ def test_inconsistent_options_are_config_errors(options: ClientOptions) -> None:
 def test_plaintext_only_when_asked() -> None:
     plan = plan_channel(ClientOptions(endpoint="http://localhost:5000", plaintext=True))
     assert plan.plaintext and plan.target == "localhost:5000"
+
+
+async def test_a_bare_break_cancels_the_stream(fake: FakeGateway, client: GatewayClient) -> None:
+    # No `async with`: dropping the stream after the loop cancels the call.
+    fake.events.put_nowait(pb.StreamEventsReply(events=[pb.MxEvent(worker_sequence=1)]))
+    async for _ in client.session("sess-1").stream_events():
+        break
+    await asyncio.wait_for(fake.stream_cancelled.wait(), 5)

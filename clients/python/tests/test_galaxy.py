@@ -359,3 +359,12 @@ async def test_deploy_errors_are_mapped(
     with pytest.raises(expected) as e:
         await galaxy.deploy_simulated_galaxy("x")
     assert type(e.value) is expected
+
+
+async def test_a_bare_break_closes_the_watch(
+    fake: FakeGateway, galaxy: GalaxyRepositoryClient
+) -> None:
+    # No `async with`: the README's loop. Dropping the stream cancels the call.
+    async for _ in galaxy.watch_deploy_events():
+        break
+    await asyncio.wait_for(fake.watch_cancelled.wait(), 5)

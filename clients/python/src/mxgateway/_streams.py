@@ -3,7 +3,8 @@
 :class:`RpcStream` owns a ``grpc.aio`` unary-stream call and is an async
 iterator over its messages. It is the only place a stream is cancelled:
 leaving it by any route (the consuming task is cancelled, ``aclose()``, the
-``async with`` block ends, an error) cancels the gRPC call, which resets the
+``async with`` block ends, an error, or a ``break`` that drops the last
+reference to it) cancels the gRPC call, which resets the
 HTTP/2 stream so the gateway stops its handler. Errors are mapped through
 :func:`map_rpc_error`. Opening is bounded by the client's timeout; an open
 stream is not.
@@ -12,6 +13,7 @@ stream is not.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from types import TracebackType
 from typing import Any, Generic, TypeVar, cast
 
@@ -79,6 +81,15 @@ class RpcStream(Generic[T]):
                 f"the gateway did not open the stream within {self._open_timeout} s"
             ) from None
         self._opened = True
+
+    def __del__(self) -> None:
+        # `async for ...: break` drops the stream without closing it, and the
+        # gRPC call object outlives it (the channel keeps it referenced), so
+        # the stream is cancelled here, when the last reference goes.
+        if not getattr(self, "_done", True):
+            self._done = True
+            with contextlib.suppress(Exception):  # e.g. the loop is already closed
+                self._call.cancel()
 
     def cancel(self) -> None:
         """Cancels the call (idempotent); the iterator then ends."""
