@@ -8,6 +8,7 @@ with a message saying how to build them (``scripts/test`` builds them first).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -72,8 +73,8 @@ class RealGateway:
     state_dir: Path
     process: subprocess.Popen[str]
     #: Keys by name: ``admin``, ``secured`` (read, write, write-secured), ``reader`` (read),
-    #: and ``constrained`` (read and write, reading only ``TestChildObject.*``) when the
-    #: binary supports tag constraints.
+    #: ``metadata`` (metadata:read: the Galaxy Repository), and ``constrained`` (read and
+    #: write, reading only ``TestChildObject.*``) when the binary supports tag constraints.
     keys: dict[str, str]
 
     @property
@@ -95,22 +96,11 @@ def create_key(state_dir: Path, name: str, *scopes: str, allow_read: tuple[str, 
     return key
 
 
-@pytest.fixture(scope="session")
-def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealGateway]:
+@contextlib.contextmanager
+def start_gateway(state: Path, keys: dict[str, str]) -> Iterator[RealGateway]:
+    """Runs ``mxgateway serve`` on a free port with ``state`` (keys already created
+    there) until the block ends. Readiness is the "listening" line, never a sleep."""
     exe = binary("mxgateway")
-    binary("mxgw")
-    state = tmp_path_factory.mktemp("gateway-state")
-    keys = {
-        "admin": create_key(state, "admin", "admin"),
-        "secured": create_key(state, "secured", "mx:read", "mx:write", "mx:write-secured"),
-        "reader": create_key(state, "reader", "mx:read"),
-    }
-    try:
-        keys["constrained"] = create_key(
-            state, "constrained", "mx:read", "mx:write", allow_read=("TestChildObject.*",)
-        )
-    except subprocess.CalledProcessError:
-        pass  # a gateway without tag constraints; only the test that needs the key fails
     process = subprocess.Popen(
         [str(exe), "serve", "--listen", "127.0.0.1:0", "--state-dir", str(state)],
         stdout=subprocess.PIPE,
@@ -130,7 +120,6 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealGateway]:
     pump_thread.start()
     endpoint: str | None = None
     try:
-        # Readiness is the "listening" line, never a sleep.
         while endpoint is None:
             line = lines.get(timeout=60)
             if line is None:
@@ -147,3 +136,24 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealGateway]:
             process.wait()
         pump_thread.join(timeout=20)
         process.stdout.close()
+
+
+@pytest.fixture(scope="session")
+def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealGateway]:
+    binary("mxgateway")
+    binary("mxgw")
+    state = tmp_path_factory.mktemp("gateway-state")
+    keys = {
+        "admin": create_key(state, "admin", "admin"),
+        "secured": create_key(state, "secured", "mx:read", "mx:write", "mx:write-secured"),
+        "reader": create_key(state, "reader", "mx:read"),
+        "metadata": create_key(state, "metadata", "metadata:read"),
+    }
+    try:
+        keys["constrained"] = create_key(
+            state, "constrained", "mx:read", "mx:write", allow_read=("TestChildObject.*",)
+        )
+    except subprocess.CalledProcessError:
+        pass  # a gateway without tag constraints; only the test that needs the key fails
+    with start_gateway(state, keys) as gw:
+        yield gw
