@@ -203,7 +203,8 @@ def json_option(func: F) -> F:
         "--json",
         "json_output",
         is_flag=True,
-        help="Print JSON (one object; JSON Lines for stream-events).",
+        help="Print JSON (one object; JSON Lines for stream-events, galaxy-discover and "
+        "galaxy-watch).",
     )(func)
 
 
