@@ -246,7 +246,8 @@ fn invalid_argument(message: String) -> Error {
 
 fn protocol_error(reply: v1::MxCommandReply, message: String) -> Error {
     Error::Command {
-        reply: Box::new(reply),
+        reply: Some(Box::new(reply)),
+        code: None,
         message,
     }
 }

@@ -74,7 +74,8 @@ pub fn check_protocol(reply: v1::MxCommandReply) -> Result<v1::MxCommandReply, E
             format!("protocol status {status}: {}", reply.message)
         };
         return Err(Error::Command {
-            reply: Box::new(reply),
+            reply: Some(Box::new(reply)),
+            code: None,
             message,
         });
     }

@@ -50,11 +50,26 @@ pub enum Error {
     /// An internal gateway error or an unclassified gRPC status.
     #[error("gateway error ({code:?}): {message}")]
     Internal { code: Code, message: String },
-    /// The gateway answered with a reply that is a protocol failure (a
-    /// non-OK `protocol_status`, or a reply without the expected result).
+    /// The gateway refused a request it understood, or answered in a way
+    /// that breaks the protocol:
+    ///
+    /// - a command reply that is a protocol failure (a non-OK
+    ///   `protocol_status`, or a reply without the expected result):
+    ///   `reply` holds it;
+    /// - a gRPC `ABORTED` (state went stale under the request, e.g. a browse
+    ///   page token issued before a deploy: start again) or
+    ///   `FAILED_PRECONDITION` (the request does not apply to this gateway,
+    ///   e.g. a simulated deploy on a gateway that browses a real
+    ///   repository), or the gateway kinds `aborted` / `failed-precondition`:
+    ///   `code` holds the code;
+    /// - a reply that breaks the protocol of its RPC (e.g. a browse page
+    ///   token the gateway had already issued): neither is set.
     #[error("command failed at the gateway: {message}")]
     Command {
-        reply: Box<v1::MxCommandReply>,
+        /// The command reply, when a reply was the failure.
+        reply: Option<Box<v1::MxCommandReply>>,
+        /// The gRPC code, when a status was the failure.
+        code: Option<Code>,
         message: String,
     },
     /// MXAccess reported a failure: a non-zero HRESULT or a failed status.
@@ -74,6 +89,16 @@ pub enum Error {
 impl Error {
     pub(crate) fn config(message: impl Into<String>) -> Self {
         Error::Config {
+            message: message.into(),
+        }
+    }
+
+    /// A protocol failure that is neither a reply nor a status (see
+    /// [`Error::Command`]).
+    pub(crate) fn protocol(message: impl Into<String>) -> Self {
+        Error::Command {
+            reply: None,
+            code: None,
             message: message.into(),
         }
     }
@@ -121,14 +146,19 @@ impl Error {
             | Error::ResourceExhausted { code, .. }
             | Error::ShuttingDown { code, .. }
             | Error::Internal { code, .. } => Some(*code),
+            Error::Command { code, .. } => *code,
             _ => None,
         }
     }
 
-    /// The raw command reply, for [`Error::Command`] and [`Error::MxAccess`].
+    /// The raw command reply: always for [`Error::MxAccess`], and for an
+    /// [`Error::Command`] that a reply caused.
     pub fn reply(&self) -> Option<&v1::MxCommandReply> {
         match self {
-            Error::Command { reply, .. } | Error::MxAccess { reply, .. } => Some(reply),
+            Error::Command {
+                reply: Some(reply), ..
+            }
+            | Error::MxAccess { reply, .. } => Some(reply),
             _ => None,
         }
     }
@@ -231,6 +261,11 @@ pub(crate) fn from_status(status: &tonic::Status, redactor: &Redactor) -> Error 
         Some("deadline-exceeded") => Error::Timeout { code, message },
         Some("shutting-down") => Error::ShuttingDown { code, message },
         Some("internal") => Error::Internal { code, message },
+        Some("aborted") | Some("failed-precondition") => Error::Command {
+            reply: None,
+            code: Some(code),
+            message,
+        },
         // No (or an unknown) gateway kind: a proxy, an older gateway, or a
         // failure on our side of the wire. Fall back to the code.
         _ => match code {
@@ -241,6 +276,11 @@ pub(crate) fn from_status(status: &tonic::Status, redactor: &Redactor) -> Error 
             Code::DeadlineExceeded => Error::Timeout { code, message },
             Code::ResourceExhausted => Error::ResourceExhausted { code, message },
             Code::Unavailable | Code::Cancelled => Error::Transport { code, message },
+            Code::Aborted | Code::FailedPrecondition => Error::Command {
+                reply: None,
+                code: Some(code),
+                message,
+            },
             _ => Error::Internal { code, message },
         },
     }
@@ -321,6 +361,8 @@ mod tests {
             ("resource-exhausted", "resource-exhausted"),
             ("internal", "internal"),
             ("shutting-down", "shutting-down"),
+            ("aborted", "command"),
+            ("failed-precondition", "command"),
         ];
         for (kind, expected) in cases {
             // The code is deliberately unrelated: the metadata decides.
@@ -343,6 +385,8 @@ mod tests {
             (Code::ResourceExhausted, "resource-exhausted"),
             (Code::Unavailable, "transport"),
             (Code::Cancelled, "transport"),
+            (Code::Aborted, "command"),
+            (Code::FailedPrecondition, "command"),
             (Code::Internal, "internal"),
             (Code::Unknown, "internal"),
             (Code::Unimplemented, "internal"),
@@ -351,6 +395,21 @@ mod tests {
             let e = from_status(&tonic::Status::new(code, "x"), &r);
             assert_eq!(e.kind(), expected, "{code:?}");
         }
+        // A status that is a command error keeps its code and has no reply.
+        let e = from_status(&tonic::Status::aborted("stale page token"), &r);
+        assert!(
+            matches!(
+                e,
+                Error::Command {
+                    reply: None,
+                    code: Some(Code::Aborted),
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        assert_eq!(e.code(), Some(Code::Aborted));
+        assert_eq!(e.reply(), None);
         // An unknown metadata kind falls back to the code.
         let e = from_status(&status_with_kind(Code::NotFound, "brand-new-kind"), &r);
         assert_eq!(e.kind(), "session");

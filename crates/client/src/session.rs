@@ -410,7 +410,8 @@ fn result_of(
         Some(v) => Ok(v),
         None => Err(Error::Command {
             message: format!("the reply carries no {what}"),
-            reply: Box::new(reply),
+            reply: Some(Box::new(reply)),
+            code: None,
         }),
     }
 }
