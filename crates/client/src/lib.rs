@@ -14,6 +14,12 @@
 //!   `subscribe_bulk`, `write_bulk`, `read_bulk`, ...): many MXAccess calls in
 //!   one round trip, one result per entry, and failed entries that never fail
 //!   the call.
+//! - [`GalaxyRepositoryClient`] ([`galaxy`]): the `GalaxyRepository` service,
+//!   which takes no session: test the repository connection, the last deploy
+//!   time, the deployed hierarchy page by page ([`Hierarchy`], a lazy stream
+//!   that holds at most one page), deploy events ([`DeployEvents`]), and
+//!   deploying a new simulated galaxy. Same options and security as
+//!   [`GatewayClient`]; [`GatewayClient::galaxy`] shares its channel.
 //! - [`Error`]: every failure, classified by the gateway's `mxgateway-error`
 //!   metadata or the gRPC code, never by message text.
 //!
@@ -59,14 +65,17 @@ pub mod bulk;
 pub mod check;
 mod client;
 mod error;
+pub mod galaxy;
 mod options;
 mod session;
 mod stream;
+mod transport;
 pub mod value;
 
 pub use bulk::{Write2Entry, WriteEntry, WriteSecured2Entry, WriteSecuredEntry};
 pub use client::GatewayClient;
 pub use error::Error;
+pub use galaxy::{DeployEvents, GalaxyRepositoryClient, Hierarchy};
 pub use options::{ClientOptions, TlsOptions, DEFAULT_TIMEOUT};
 pub use session::Session;
 pub use stream::{EventBatches, EventStream};

@@ -12,33 +12,32 @@ use mxgateway_proto::v1;
 
 use crate::error::{from_status, Error, Redactor};
 
-/// The wire batches of a session's event stream, as the gateway sends them.
-pub struct EventBatches {
-    inner: tonic::Streaming<v1::StreamEventsReply>,
+/// A server stream of one RPC with its statuses mapped to [`Error`]. The one
+/// stream type of the crate: every public stream wraps it, and dropping it
+/// drops the call.
+pub(crate) struct RpcStream<T> {
+    inner: tonic::Streaming<T>,
     redactor: Redactor,
     done: bool,
 }
 
-impl EventBatches {
-    pub(crate) fn new(inner: tonic::Streaming<v1::StreamEventsReply>, redactor: Redactor) -> Self {
-        EventBatches {
+impl<T> RpcStream<T> {
+    pub(crate) fn new(inner: tonic::Streaming<T>, redactor: Redactor) -> Self {
+        RpcStream {
             inner,
             redactor,
             done: false,
         }
     }
-}
 
-impl std::fmt::Debug for EventBatches {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EventBatches")
-            .field("done", &self.done)
-            .finish_non_exhaustive()
+    /// True once the stream ended (cleanly or with an error).
+    pub(crate) fn is_done(&self) -> bool {
+        self.done
     }
 }
 
-impl Stream for EventBatches {
-    type Item = Result<v1::StreamEventsReply, Error>;
+impl<T> Stream for RpcStream<T> {
+    type Item = Result<T, Error>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         if self.done {
@@ -50,13 +49,42 @@ impl Stream for EventBatches {
                 self.done = true;
                 Poll::Ready(None)
             }
-            Poll::Ready(Some(Ok(batch))) => Poll::Ready(Some(Ok(batch))),
+            Poll::Ready(Some(Ok(message))) => Poll::Ready(Some(Ok(message))),
             // An error ends the stream: the call is over.
             Poll::Ready(Some(Err(status))) => {
                 self.done = true;
                 Poll::Ready(Some(Err(from_status(&status, &self.redactor))))
             }
         }
+    }
+}
+
+/// The wire batches of a session's event stream, as the gateway sends them.
+pub struct EventBatches {
+    inner: RpcStream<v1::StreamEventsReply>,
+}
+
+impl EventBatches {
+    pub(crate) fn new(inner: tonic::Streaming<v1::StreamEventsReply>, redactor: Redactor) -> Self {
+        EventBatches {
+            inner: RpcStream::new(inner, redactor),
+        }
+    }
+}
+
+impl std::fmt::Debug for EventBatches {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventBatches")
+            .field("done", &self.inner.is_done())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Stream for EventBatches {
+    type Item = Result<v1::StreamEventsReply, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        Pin::new(&mut self.inner).poll_next(cx)
     }
 }
 

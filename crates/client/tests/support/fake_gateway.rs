@@ -6,8 +6,16 @@
 //! `serve_with_incoming_shutdown`, so tests never sleep for readiness.
 //! The CLI tests include this file with `#[path]`, so it only uses crates both
 //! test suites depend on.
+//!
+//! Every `FakeServer` also serves the fake `GalaxyRepository` of
+//! `fake_galaxy.rs` (its state is [`FakeServer::galaxy`]).
 
 #![allow(dead_code)]
+
+#[path = "fake_galaxy.rs"]
+pub mod galaxy;
+
+pub use galaxy::*;
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -396,6 +404,8 @@ impl MxAccessGateway for Fake {
 pub struct FakeServer {
     pub addr: SocketAddr,
     pub state: Arc<State>,
+    /// The script and recordings of the `GalaxyRepository` service.
+    pub galaxy: Arc<GalaxyState>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -425,9 +435,12 @@ impl FakeServer {
         let service = MxAccessGatewayServer::new(Fake {
             state: state.clone(),
         });
+        let galaxy = Arc::new(GalaxyState::default());
+        let galaxy_service = galaxy_service(galaxy.clone());
         let task = tokio::spawn(async move {
             builder
                 .add_service(service)
+                .add_service(galaxy_service)
                 .serve_with_incoming_shutdown(incoming, async {
                     let _ = signal.await;
                 })
@@ -437,6 +450,7 @@ impl FakeServer {
         FakeServer {
             addr,
             state,
+            galaxy,
             shutdown: Some(shutdown),
             task: Some(task),
         }
