@@ -97,12 +97,15 @@ def create_key(state_dir: Path, name: str, *scopes: str, allow_read: tuple[str, 
 
 
 @contextlib.contextmanager
-def start_gateway(state: Path, keys: dict[str, str]) -> Iterator[RealGateway]:
+def start_gateway(
+    state: Path, keys: dict[str, str], extra_args: tuple[str, ...] = ()
+) -> Iterator[RealGateway]:
     """Runs ``mxgateway serve`` on a free port with ``state`` (keys already created
-    there) until the block ends. Readiness is the "listening" line, never a sleep."""
+    there) and ``extra_args`` until the block ends. Readiness is the "listening"
+    line, never a sleep."""
     exe = binary("mxgateway")
     process = subprocess.Popen(
-        [str(exe), "serve", "--listen", "127.0.0.1:0", "--state-dir", str(state)],
+        [str(exe), "serve", "--listen", "127.0.0.1:0", "--state-dir", str(state), *extra_args],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,

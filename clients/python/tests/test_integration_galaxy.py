@@ -17,6 +17,7 @@ from mxgateway import (
     MxGatewayAuthorizationError,
     MxGatewayCommandError,
     MxGatewayInvalidArgumentError,
+    pb,
 )
 
 from .conftest import REPO_ROOT, RealGateway, create_key, start_gateway
@@ -158,3 +159,52 @@ def test_galaxy_cli_parity_with_mxgw(gateway: RealGateway, tmp_path: Path) -> No
         assert env["MXGW_IT_KEY"] not in py[1] + py[2] + rust[1] + rust[2]
         outcomes.append(py[0])
     assert outcomes == [0] * 6 + [2, 1, 2, 2], outcomes
+
+
+async def test_iter_hierarchy_over_100000_generated_objects_holds_one_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 5: a browse of a 100,000-object galaxy, page by page. The iterator
+    never asks for a page before the previous one is consumed, and never holds
+    more than one: each page it fetched is released (weakly referenced here)
+    before the next request."""
+    import gc
+    import weakref
+
+    state = tmp_path / "state"
+    state.mkdir()
+    keys = {"admin": create_key(state, "admin", "admin")}
+    page_size = 2_000
+    # One attribute per object, scanning once a minute: the test is about browse.
+    with start_gateway(state, keys, ("--generated-galaxy", "100000x1@60000")) as gw:
+        async with await connect(gw) as galaxy:
+            fetched: list[weakref.ref[Page]] = []
+            real_page = galaxy.discover_hierarchy_page
+
+            class Page:
+                """The reply's two fields the iterator reads, in an object that can be
+                weakly referenced (protobuf messages cannot)."""
+
+                def __init__(self, reply: pb.DiscoverHierarchyReply) -> None:
+                    self.objects = list(reply.objects)
+                    self.next_page_token = reply.next_page_token
+
+            async def counting_page(size: int = 0, token: str = "") -> Page:
+                # Every earlier page must be gone before the next one is fetched.
+                gc.collect()
+                assert all(ref() is None for ref in fetched), "two pages held at once"
+                page = Page(await real_page(size, token))
+                fetched.append(weakref.ref(page))
+                return page
+
+            monkeypatch.setattr(galaxy, "discover_hierarchy_page", counting_page)
+            seen = 0
+            names: set[str] = set()
+            async for obj in galaxy.iter_hierarchy(page_size=page_size):
+                seen += 1
+                names.add(obj.tag_name)
+                # Lazy: never more pages requested than needed for what was consumed.
+                assert len(fetched) == (seen - 1) // page_size + 1
+    assert seen >= 100_000
+    assert {f"GenObj_{n:06}" for n in (1, 50_000, 100_000)} <= names
+    assert len(fetched) == -(-seen // page_size)
