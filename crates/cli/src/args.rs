@@ -89,6 +89,21 @@ pub enum Command {
     StreamEvents(StreamEventsArgs),
     /// Open, register, add, advise, collect events, and always close the session.
     Smoke(SmokeArgs),
+    /// Whether the gateway can query its Galaxy Repository database.
+    #[command(long_about = GALAXY_TEST_CONNECTION)]
+    GalaxyTestConnection(GalaxyArgs),
+    /// The galaxy's last deploy time (null when it was never deployed).
+    #[command(long_about = GALAXY_LAST_DEPLOY)]
+    GalaxyLastDeploy(GalaxyArgs),
+    /// The deployed objects with their attributes, one line per object (JSON Lines with --json).
+    #[command(long_about = GALAXY_DISCOVER)]
+    GalaxyDiscover(GalaxyDiscoverArgs),
+    /// Stream deploy events, one line per deploy (JSON Lines with --json).
+    #[command(long_about = GALAXY_WATCH)]
+    GalaxyWatch(GalaxyWatchArgs),
+    /// Replace the simulated galaxy's model with a TOML model file (admin scope).
+    #[command(long_about = GALAXY_DEPLOY)]
+    GalaxyDeploy(GalaxyDeployArgs),
 }
 
 /// How to reach the gateway. TLS is the default; plaintext only on request.
@@ -119,7 +134,7 @@ pub struct ConnectArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct OutputArgs {
-    /// Print JSON (one object; JSON Lines for stream-events).
+    /// Print JSON (one object; JSON Lines for stream-events, galaxy-discover and galaxy-watch).
     #[arg(long)]
     pub json: bool,
 }
@@ -640,6 +655,88 @@ pub struct SmokeArgs {
     pub output: OutputArgs,
 }
 
+// === Galaxy Repository commands ===
+
+const GALAXY_TEST_CONNECTION: &str = "Whether the gateway can query its Galaxy Repository \
+     database: the embedded copy of the simulated galaxy (provider sqlite) or a real System \
+     Platform repository (provider sqlserver). An unreachable database is not an error: ok \
+     is false and message says why.\n\n\
+     Needs the metadata:read scope; takes no session.";
+const GALAXY_LAST_DEPLOY: &str = "The galaxy's time_of_last_deploy, from the gateway's cache. \
+     present is false and timeOfLastDeploy null when the galaxy was never deployed.\n\n\
+     Needs the metadata:read scope; takes no session.";
+const GALAXY_DISCOVER: &str = "The deployed objects with their user-defined attributes, \
+     parents before children, one line per object (JSON Lines with --json). Pages are \
+     fetched one at a time, each only when the previous one is printed, so --max-objects \
+     stops the browse without fetching the rest.\n\n\
+     A page token the gateway repeats is an error (type command), never a loop. A deploy \
+     during the browse makes the gateway refuse the next page token (type command): start \
+     again.\n\n\
+     Needs the metadata:read scope; takes no session.";
+const GALAXY_WATCH: &str = "Streams deploy events, one line per event (JSON Lines with \
+     --json): the current deploy state first (unless --last-seen-deploy-time equals it), \
+     then one event per deploy. sequence is monotonic per gateway start; a gap means the \
+     gateway dropped events for this slow subscriber.\n\n\
+     Ends at --max-events, --timeout-ms, Ctrl-C or the end of the stream, none of which is \
+     an error; leaving cancels the stream at the gateway.\n\n\
+     Needs the metadata:read scope; takes no session.";
+const GALAXY_DEPLOY: &str = "Replaces the simulated galaxy's model with the TOML model in \
+     --model (docs/galaxy-model.md), as a deploy from the IDE would, and prints the new \
+     deploy time and counts. An invalid model is an invalid-argument error and changes \
+     nothing; a gateway that browses a real repository refuses (type command).\n\n\
+     Needs the admin scope; takes no session.";
+
+/// A Galaxy Repository command without inputs of its own.
+#[derive(Debug, Args)]
+pub struct GalaxyArgs {
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct GalaxyDiscoverArgs {
+    /// Objects per page (0: the gateway's default; larger values are capped at its maximum).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub page_size: u32,
+    /// Stop after this many objects (0: all).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub max_objects: u64,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct GalaxyWatchArgs {
+    /// Skip the first event when the current deploy time equals this one (RFC 3339 with offset).
+    #[arg(long, value_name = "RFC3339")]
+    pub last_seen_deploy_time: Option<String>,
+    /// Stop after this many events (0: until interrupted or --timeout-ms; at most 1000000).
+    #[arg(long, default_value_t = 0, value_name = "N", value_parser = max_events())]
+    pub max_events: u32,
+    /// Stop after this long, in milliseconds (0: no limit). Ending at the limit is not an error.
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    pub timeout_ms: u64,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct GalaxyDeployArgs {
+    /// The galaxy model, a TOML file (docs/galaxy-model.md).
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
 impl Command {
     /// The `--json` flag of whichever command this is.
     pub fn json(&self) -> bool {
@@ -668,6 +765,10 @@ impl Command {
             Command::WriteSecured2Bulk(a) => a.output.json,
             Command::StreamEvents(a) => a.output.json,
             Command::Smoke(a) => a.output.json,
+            Command::GalaxyTestConnection(a) | Command::GalaxyLastDeploy(a) => a.output.json,
+            Command::GalaxyDiscover(a) => a.output.json,
+            Command::GalaxyWatch(a) => a.output.json,
+            Command::GalaxyDeploy(a) => a.output.json,
         }
     }
 }

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use futures::StreamExt;
-use mxgateway_client::{check, ClientOptions, GatewayClient, Session, TlsOptions};
+use mxgateway_client::{
+    check, ClientOptions, GalaxyRepositoryClient, GatewayClient, Session, TlsOptions,
+};
 use mxgateway_mx::MxValue;
 use mxgateway_proto::v1::{self, mx_command::Command as Mx, mx_command_reply::Result as MxResult};
 
@@ -269,6 +271,126 @@ fn command_json(
     Json::obj(fields)
 }
 
+// === Galaxy Repository shapes ===
+
+/// `SECURITY_CLASSIFICATION_FREE_ACCESS` → `FREE_ACCESS`; a number this
+/// client does not know → `UNRECOGNIZED`.
+pub fn security_classification_name(raw: i32) -> &'static str {
+    v1::SecurityClassification::try_from(raw).map_or("UNRECOGNIZED", |c| {
+        let name = c.as_str_name();
+        name.strip_prefix("SECURITY_CLASSIFICATION_")
+            .unwrap_or(name)
+    })
+}
+
+/// `timeOfLastDeploy`: the time, or `null` when not present (or not sent,
+/// or outside the years 1..=9999).
+fn deploy_time_json(present: bool, time: Option<&prost_types::Timestamp>) -> Json {
+    Json::from(
+        time.filter(|_| present)
+            .and_then(|t| rfc3339::format(t.seconds, t.nanos)),
+    )
+}
+
+/// `galaxy-test-connection`.
+pub fn test_connection_json(r: &v1::TestConnectionReply) -> Json {
+    Json::obj([
+        ("command", Json::from("galaxy-test-connection")),
+        ("ok", Json::from(r.ok)),
+        ("provider", Json::from(r.provider.as_str())),
+        ("message", Json::from(r.message.as_str())),
+    ])
+}
+
+/// `galaxy-last-deploy`.
+pub fn last_deploy_json(r: &v1::GetLastDeployTimeReply) -> Json {
+    Json::obj([
+        ("command", Json::from("galaxy-last-deploy")),
+        ("present", Json::from(r.present)),
+        (
+            "timeOfLastDeploy",
+            deploy_time_json(r.present, r.time_of_last_deploy.as_ref()),
+        ),
+    ])
+}
+
+/// One attribute of a `galaxy-discover` object.
+pub fn galaxy_attribute_json(a: &v1::GalaxyAttribute) -> Json {
+    Json::obj([
+        ("attributeName", Json::from(a.attribute_name.as_str())),
+        (
+            "fullTagReference",
+            Json::from(a.full_tag_reference.as_str()),
+        ),
+        ("dataType", Json::from(values::data_type_name(a.data_type))),
+        ("isArray", Json::from(a.is_array)),
+        (
+            "securityClassification",
+            Json::from(security_classification_name(a.security_classification)),
+        ),
+        (
+            "rawSecurityClassification",
+            Json::from(a.raw_security_classification),
+        ),
+        ("isAlarm", Json::from(a.is_alarm)),
+        ("isHistorized", Json::from(a.is_historized)),
+    ])
+}
+
+/// One line of `galaxy-discover`.
+pub fn galaxy_object_json(o: &v1::GalaxyObject) -> Json {
+    Json::obj([
+        ("gobjectId", Json::from(o.gobject_id)),
+        ("tagName", Json::from(o.tag_name.as_str())),
+        ("containedName", Json::from(o.contained_name.as_str())),
+        ("hierarchicalName", Json::from(o.hierarchical_name.as_str())),
+        ("browseName", Json::from(o.browse_name.as_str())),
+        ("parentGobjectId", Json::from(o.parent_gobject_id)),
+        ("parentTagName", Json::from(o.parent_tag_name.as_str())),
+        ("areaTagName", Json::from(o.area_tag_name.as_str())),
+        ("templateChain", Json::from(o.template_chain.clone())),
+        ("categoryId", Json::from(o.category_id)),
+        ("category", Json::from(o.category.as_str())),
+        (
+            "attributes",
+            Json::Arr(o.attributes.iter().map(galaxy_attribute_json).collect()),
+        ),
+    ])
+}
+
+/// One line of `galaxy-watch`.
+pub fn deploy_event_json(e: &v1::DeployEvent) -> Json {
+    Json::obj([
+        ("sequence", Json::from(e.sequence)),
+        (
+            "timeOfLastDeploy",
+            deploy_time_json(
+                e.time_of_last_deploy_present,
+                e.time_of_last_deploy.as_ref(),
+            ),
+        ),
+        (
+            "timeOfLastDeployPresent",
+            Json::from(e.time_of_last_deploy_present),
+        ),
+        ("objectCount", Json::from(e.object_count)),
+        ("attributeCount", Json::from(e.attribute_count)),
+    ])
+}
+
+/// `galaxy-deploy`.
+pub fn deploy_reply_json(r: &v1::DeploySimulatedGalaxyReply) -> Json {
+    Json::obj([
+        ("command", Json::from("galaxy-deploy")),
+        (
+            "timeOfLastDeploy",
+            deploy_time_json(true, r.time_of_last_deploy.as_ref()),
+        ),
+        ("objectCount", Json::from(r.object_count)),
+        ("attributeCount", Json::from(r.attribute_count)),
+    ])
+}
+
 fn limits_json(l: &v1::ServerLimits) -> Json {
     Json::obj([
         ("maxSessions", Json::from(l.max_sessions)),
@@ -310,7 +432,9 @@ pub fn api_key(c: &ConnectArgs) -> anyhow::Result<Option<String>> {
     }
 }
 
-async fn connect(c: &ConnectArgs) -> anyhow::Result<GatewayClient> {
+/// The client options the connection flags describe (the same for every
+/// service).
+fn client_options(c: &ConnectArgs) -> anyhow::Result<ClientOptions> {
     let mut tls = if c.plaintext {
         TlsOptions::plaintext()
     } else {
@@ -320,7 +444,15 @@ async fn connect(c: &ConnectArgs) -> anyhow::Result<GatewayClient> {
     tls.server_name_override = c.server_name_override.clone();
     let mut options = ClientOptions::new(c.endpoint.clone()).with_tls(tls);
     options.api_key = api_key(c)?;
-    Ok(GatewayClient::connect(options).await?)
+    Ok(options)
+}
+
+async fn connect(c: &ConnectArgs) -> anyhow::Result<GatewayClient> {
+    Ok(GatewayClient::connect(client_options(c)?).await?)
+}
+
+async fn connect_galaxy(c: &ConnectArgs) -> anyhow::Result<GalaxyRepositoryClient> {
+    Ok(GalaxyRepositoryClient::connect(client_options(c)?).await?)
 }
 
 fn invalid_value(e: values::InvalidValue) -> anyhow::Error {
@@ -742,8 +874,89 @@ pub async fn run(command: Command, out: &Printer) -> anyhow::Result<()> {
             stream_events(&session, a.max_events, a.timeout_ms, out).await?;
         }
         Command::Smoke(a) => smoke(a, out).await?,
+        Command::GalaxyTestConnection(a) => {
+            let reply = connect_galaxy(&a.connect).await?.test_connection().await?;
+            out.result(&test_connection_json(&reply))?;
+        }
+        Command::GalaxyLastDeploy(a) => {
+            let reply = connect_galaxy(&a.connect)
+                .await?
+                .last_deploy_time_raw()
+                .await?;
+            out.result(&last_deploy_json(&reply))?;
+        }
+        Command::GalaxyDiscover(a) => galaxy_discover(a, out).await?,
+        Command::GalaxyWatch(a) => {
+            // Checked before connecting: a bad time sends nothing.
+            let last_seen = a
+                .last_seen_deploy_time
+                .as_deref()
+                .map(values::parse_timestamp)
+                .transpose()
+                .map_err(invalid_value)?;
+            let events = connect_galaxy(&a.connect)
+                .await?
+                .watch_deploy_events(last_seen)
+                .await?;
+            print_stream(events, a.max_events, a.timeout_ms, deploy_event_json, out).await?;
+        }
+        Command::GalaxyDeploy(a) => {
+            // Read before connecting: an unreadable file sends nothing.
+            let model = read_model(&a.model)?;
+            let reply = connect_galaxy(&a.connect)
+                .await?
+                .deploy_simulated_galaxy(&model)
+                .await?;
+            out.result(&deploy_reply_json(&reply))?;
+        }
     }
     Ok(())
+}
+
+// === Galaxy Repository commands ===
+
+/// Prints the hierarchy one object per line, fetching a page only when the
+/// previous one is printed, until `--max-objects` (0: all).
+async fn galaxy_discover(a: args::GalaxyDiscoverArgs, out: &Printer) -> anyhow::Result<()> {
+    let galaxy = connect_galaxy(&a.connect).await?;
+    let mut objects = galaxy.hierarchy(a.page_size);
+    let mut count: u64 = 0;
+    while a.max_objects == 0 || count < a.max_objects {
+        match objects.next().await {
+            Some(object) => {
+                out.event(&galaxy_object_json(&object?))?;
+                count += 1;
+            }
+            None => break,
+        }
+    }
+    Ok(())
+}
+
+/// The text of `--model`, as UTF-8.
+fn read_model(path: &std::path::Path) -> anyhow::Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        // "No such file or directory", without Rust's "(os error 2)".
+        let text = e.to_string();
+        let reason = text
+            .rsplit_once(" (os error ")
+            .map_or(text.as_str(), |(reason, _)| reason)
+            .to_string();
+        CliError::new(
+            "usage",
+            format!("cannot read model file {}: {reason}", path.display()),
+        )
+    })?;
+    String::from_utf8(bytes).map_err(|_| {
+        CliError::new(
+            "usage",
+            format!(
+                "cannot read model file {}: it is not valid UTF-8",
+                path.display()
+            ),
+        )
+        .into()
+    })
 }
 
 async fn item_command(
@@ -858,7 +1071,25 @@ async fn stream_events(
     timeout_ms: u64,
     out: &Printer,
 ) -> anyhow::Result<()> {
-    let mut events = session.stream_events().await?;
+    let events = session.stream_events().await?;
+    print_stream(events, max_events, timeout_ms, event_json, out).await
+}
+
+/// The one loop of `stream-events` and `galaxy-watch`: prints each message
+/// of an open stream as one line until `max_events` (0: no limit), the
+/// timeout (0: none, counted from now), Ctrl-C, or the end of the stream,
+/// none of which is an error. Leaving drops the stream, which cancels the
+/// call at the gateway.
+async fn print_stream<S, T>(
+    mut stream: S,
+    max_events: u32,
+    timeout_ms: u64,
+    render: fn(&T) -> Json,
+    out: &Printer,
+) -> anyhow::Result<()>
+where
+    S: futures::Stream<Item = Result<T, mxgateway_client::Error>> + Unpin,
+{
     let deadline = deadline(timeout_ms);
     tokio::pin!(deadline);
     let interrupt = tokio::signal::ctrl_c();
@@ -866,9 +1097,9 @@ async fn stream_events(
     let mut count: u32 = 0;
     while max_events == 0 || count < max_events {
         tokio::select! {
-            next = events.next() => match next {
-                Some(Ok(event)) => {
-                    out.event(&event_json(&event))?;
+            next = stream.next() => match next {
+                Some(Ok(message)) => {
+                    out.event(&render(&message))?;
                     count += 1;
                 }
                 Some(Err(e)) => return Err(e.into()),
@@ -879,7 +1110,7 @@ async fn stream_events(
         }
     }
     // Dropping the stream cancels the call at the gateway.
-    drop(events);
+    drop(stream);
     Ok(())
 }
 
