@@ -13,6 +13,34 @@
 //!
 //! This crate is domain logic only: no wire formats. The plant link crate exposes it
 //! to workers; `docs/galaxy-model.md` documents the file format and the conventions.
+//!
+//! # Deploys
+//!
+//! [`Plant::deploy`] replaces the running galaxy with a new model while the plant
+//! runs, as a System Platform deploy would. An invalid model is refused with every
+//! problem listed, and nothing changes. A valid one is swapped in atomically:
+//!
+//! - Attributes that exist before and after (same object tag name, same attribute
+//!   name, same data type and shape) keep their value, timestamp and quality;
+//!   every other attribute starts at its initial value from the new model.
+//! - Every subscription is resolved again from its reference and context, and gets
+//!   one update exactly when what it sees changes: the configuration failure a
+//!   fresh subscription would get when it no longer resolves (quality 4; detail 12
+//!   for an unknown object, 11 for an unknown attribute), its current value when it
+//!   resolves now and did not before, the new value when its attribute was reset.
+//!   Subscriptions whose attribute carried over get nothing.
+//! - New objects scan at their periods, removed ones stop; [`Plant::run`] notices
+//!   at once. Scan groups of a period that exists before and after keep their
+//!   schedule and scan count, so time-based generators continue smoothly.
+//! - Off-scan faults stay on objects that survive; a runtime disconnect stays.
+//! - Users and security apply from the next call. A user id authenticated before
+//!   stays valid on its connection only if the new model gives that id to the same
+//!   user (same name and GUID); otherwise the user authenticates again.
+//!
+//! The galaxy a plant is built with counts as deployed once, when the plant was
+//! built: [`DeployInfo`] generation 1. Each deploy adds one to the generation, sets
+//! a strictly later `time_of_last_deploy`, and publishes exactly one new value to
+//! every [`Plant::watch_deploys`] receiver.
 
 #![forbid(unsafe_code)]
 
@@ -37,7 +65,7 @@ pub use model::{
     DEMO_GALAXY_TOML,
 };
 pub use plant::{
-    Connection, Plant, PlantConfig, PlantStats, Update, Updates, WriteRequest,
+    Connection, DeployInfo, Plant, PlantConfig, PlantStats, Update, Updates, WriteRequest,
     DEFAULT_QUEUE_CAPACITY,
 };
 pub use security::{FIRST_USER_ID, OPEN_SECURITY_USER_ID};

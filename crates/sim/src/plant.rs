@@ -16,17 +16,24 @@
 //!
 //! Invariant: the fan-out scratch (`Fanout`) is empty whenever the state lock is
 //! free; every operation that fills it flushes before unlocking.
+//!
+//! Deploys ([`Plant::deploy`]) compile the new galaxy outside the state lock, then
+//! swap the galaxy, the points, the scan bookkeeping and the model in one critical
+//! section, re-resolving every subscription there. So every other operation sees
+//! either the old galaxy or the new one, never a mix; a scan task notices the swap
+//! by pointer comparison before it ticks (and is woken by the deploy watch).
 
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use mxgateway_mx::{
     detail, quality, ConflatingQueue, DataType, MxStatus, MxValue, StatusCategory, StatusSource,
     Timestamp, Vtq,
 };
-use tokio::sync::Notify;
+use tokio::sync::{watch, Notify};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -36,6 +43,7 @@ use crate::galaxy::{Builtin, Galaxy, ObjectId, PointId};
 use crate::generator::StepContext;
 use crate::model::GalaxyModel;
 use crate::reference::{self, Resolved, Selector};
+use crate::security::Users;
 use crate::security::{authorize_write, WriteIdentity, OPEN_SECURITY_USER_ID};
 
 /// Default bound of a connection's update queue (entries before it starts to conflate).
@@ -79,6 +87,37 @@ pub struct WriteRequest {
     /// WriteSecured / WriteSecured2.
     pub secured: bool,
 }
+
+/// Where the plant's galaxy stands in its deploy history: what
+/// [`Plant::deploy_info`] returns and [`Plant::watch_deploys`] publishes.
+///
+/// A galaxy served by the simulator counts as deployed once when the plant is
+/// built: generation 1, at the time the plant was built. Every successful
+/// [`Plant::deploy`] adds one to the generation and sets a strictly later time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeployInfo {
+    /// 1 for the galaxy the plant was built with, then +1 per successful deploy.
+    pub generation: u64,
+    /// When the running galaxy was deployed (`galaxy.time_of_last_deploy` of a
+    /// real Galaxy Repository). Strictly increasing from deploy to deploy, even
+    /// when the wall clock does not advance (or steps back) in between.
+    pub time_of_last_deploy: Timestamp,
+    /// Deployed objects: every platform, engine, area and application object
+    /// (`[[platforms]]`, `[[engines]]`, `[[areas]]` and `[[objects]]` of the
+    /// model), as a Galaxy Repository browse lists them (`gobject` rows with
+    /// `is_template = 0`).
+    pub object_count: usize,
+    /// User-defined attributes of all deployed objects (inherited ones included),
+    /// as a browse lists them (`dynamic_attribute`); the built-in `ScanState` is
+    /// not counted.
+    pub attribute_count: usize,
+}
+
+/// Names the model in the errors of a refused deploy.
+const DEPLOY_ORIGIN: &str = "<deploy>";
+
+/// The smallest step between two deploy times when the clock did not advance.
+const DEPLOY_TIME_STEP_NANOS: i64 = 1_000;
 
 /// Counts for diagnostics.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,14 +176,14 @@ struct ObjectRt {
 }
 
 struct SubEntry {
-    /// Kept so that a later deploy can resolve the subscription again.
-    #[allow(dead_code)]
+    /// Kept so that a deploy can resolve the subscription again.
     reference: Box<str>,
-    #[allow(dead_code)]
     context: Box<str>,
+    /// AdviseSupervisory; kept for a deploy, not interpreted by the simulator yet.
     #[allow(dead_code)]
     supervisory: bool,
-    target: Option<Resolved>,
+    /// The point, or why the reference does not resolve.
+    target: Result<Resolved, MxStatus>,
 }
 
 struct ConnEntry {
@@ -202,6 +241,9 @@ impl Fanout {
 
 struct State {
     galaxy: Arc<Galaxy>,
+    /// The model `galaxy` was compiled from.
+    model: Arc<GalaxyModel>,
+    deploy: DeployInfo,
     points: Vec<PointState>,
     objects: Vec<ObjectRt>,
     /// Scans done per scan group (parallel to `galaxy.scan_groups`).
@@ -244,6 +286,137 @@ fn delivery(
     }
 }
 
+/// The one update a subscription whose reference does not resolve gets.
+fn failure_update(sub_id: u64, status: MxStatus, timestamp: Timestamp) -> Update {
+    Update {
+        sub_id,
+        vtq: Vtq {
+            value: MxValue::Empty,
+            quality: quality::BAD_CONFIG_ERROR,
+            timestamp,
+        },
+        status,
+        data_type: DataType::Unknown,
+    }
+}
+
+/// What a subscription sees right now: [`delivery`] for a resolved target, the
+/// configuration failure (stamped `failure_time`) for an unresolved one.
+fn view(
+    galaxy: &Galaxy,
+    points: &[PointState],
+    objects: &[ObjectRt],
+    connected: bool,
+    target: &Result<Resolved, MxStatus>,
+    sub_id: u64,
+    failure_time: Timestamp,
+) -> Update {
+    match target {
+        Ok(t) => {
+            let meta = &galaxy.object(t.object).schema.attrs[usize::from(t.attr)];
+            let oos =
+                objects[t.object as usize].off_scan && meta.builtin != Some(Builtin::ScanState);
+            delivery(
+                &points[t.point as usize],
+                t.selector,
+                sub_id,
+                meta.data_type,
+                oos,
+                connected,
+            )
+        }
+        Err(status) => failure_update(sub_id, *status, failure_time),
+    }
+}
+
+/// Deploy counts of a compiled galaxy (see [`DeployInfo`]).
+fn deploy_counts(galaxy: &Galaxy) -> (usize, usize) {
+    let attributes = galaxy
+        .objects
+        .iter()
+        .map(|o| {
+            o.schema
+                .attrs
+                .iter()
+                .filter(|m| m.builtin.is_none())
+                .count()
+        })
+        .sum();
+    (galaxy.objects.len(), attributes)
+}
+
+/// What a deploy takes over from the running galaxy, worked out before it takes
+/// the state lock (deploys are serialized, so the running galaxy cannot change
+/// in between).
+struct Carry {
+    /// For each new object, the old object with the same tag name.
+    objects: Vec<Option<ObjectId>>,
+    /// For each new point, the old point whose value carries over: same object tag
+    /// name, same attribute name, same data type and same shape (scalar, or array
+    /// of the same length).
+    points: Vec<Option<PointId>>,
+    /// For each new scan group, the old group with the same period.
+    scan_groups: Vec<Option<usize>>,
+}
+
+impl Carry {
+    fn new(old: &Galaxy, new: &Galaxy) -> Carry {
+        // Instances share schemas, so the attribute mapping is worked out once
+        // per (new schema, old schema) pair; both galaxies outlive the map, so
+        // their schema addresses are stable keys.
+        let mut mappings: HashMap<(usize, usize), Vec<Option<u16>>> = HashMap::new();
+        let mut objects = Vec::with_capacity(new.objects.len());
+        let mut points = Vec::with_capacity(new.point_count as usize);
+        for obj in &new.objects {
+            let old_id = old.object_by_tag(&obj.tag_name);
+            objects.push(old_id);
+            let Some(old_obj) = old_id.map(|id| old.object(id)) else {
+                points.extend(std::iter::repeat_n(None, obj.schema.attrs.len()));
+                continue;
+            };
+            let key = (
+                Arc::as_ptr(&obj.schema) as usize,
+                Arc::as_ptr(&old_obj.schema) as usize,
+            );
+            let mapping = mappings.entry(key).or_insert_with(|| {
+                obj.schema
+                    .attrs
+                    .iter()
+                    .map(|meta| {
+                        let a = old_obj.schema.find(&meta.name)?;
+                        let m = &old_obj.schema.attrs[usize::from(a)];
+                        (m.data_type == meta.data_type && m.array_len == meta.array_len)
+                            .then_some(a)
+                    })
+                    .collect()
+            });
+            points.extend(
+                mapping
+                    .iter()
+                    .map(|a| a.map(|a| old_obj.first_point + PointId::from(a))),
+            );
+        }
+        let scan_groups = new
+            .scan_groups
+            .iter()
+            .map(|g| {
+                old.scan_groups
+                    .iter()
+                    .position(|o| o.period_ms == g.period_ms)
+            })
+            .collect();
+        Carry {
+            objects,
+            points,
+            scan_groups,
+        }
+    }
+}
+
+/// What a deploy replaced; dropped after the state lock is released, because
+/// freeing a large galaxy takes a while.
+type Replaced = (Arc<Galaxy>, Vec<PointState>, Arc<GalaxyModel>);
+
 fn remove_sub(ps: &mut PointState, conn: u32, sub_id: u64) {
     if let Some(subs) = &mut ps.subs {
         subs.retain(|s| !(s.conn == conn && s.sub_id == sub_id));
@@ -260,8 +433,9 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl State {
-    fn new(galaxy: Galaxy) -> State {
-        let now = Timestamp::now();
+    /// The state of a freshly built plant: deploy generation 1 at `now`.
+    fn new(galaxy: Galaxy, model: Arc<GalaxyModel>, now: Timestamp) -> State {
+        let (object_count, attribute_count) = deploy_counts(&galaxy);
         let mut points = Vec::with_capacity(galaxy.point_count as usize);
         for obj in &galaxy.objects {
             for meta in &obj.schema.attrs {
@@ -282,7 +456,162 @@ impl State {
             free_slots: Vec::new(),
             fanout: Fanout::default(),
             galaxy: Arc::new(galaxy),
+            model,
+            deploy: DeployInfo {
+                generation: 1,
+                time_of_last_deploy: now,
+                object_count,
+                attribute_count,
+            },
         }
+    }
+
+    /// Swaps in a new galaxy (the locked part of [`Plant::deploy`]): builds the
+    /// new points with carried-over values, carries scan state and scan ticks
+    /// over, re-resolves every subscription and queues an update for each one
+    /// whose view changed. Returns the new deploy info and what to drop later.
+    fn deploy(
+        &mut self,
+        galaxy: Galaxy,
+        model: Arc<GalaxyModel>,
+        carry: &Carry,
+        (object_count, attribute_count): (usize, usize),
+    ) -> (DeployInfo, Replaced) {
+        debug_assert_eq!(carry.points.len(), galaxy.point_count as usize);
+        let now = Timestamp::now();
+        let previous = self.deploy.time_of_last_deploy;
+        let time = if now > previous {
+            now
+        } else {
+            Timestamp {
+                unix_nanos: previous.unix_nanos.saturating_add(DEPLOY_TIME_STEP_NANOS),
+            }
+        };
+        let new = Arc::new(galaxy);
+        let old = std::mem::replace(&mut self.galaxy, Arc::clone(&new));
+        let old_points = std::mem::take(&mut self.points);
+        let old_objects = std::mem::take(&mut self.objects);
+
+        // Values: carried over where the attribute survives unchanged in type and
+        // shape, else the new model's initial value, stamped with the deploy.
+        let mut points = Vec::with_capacity(new.point_count as usize);
+        for obj in &new.objects {
+            for (a, meta) in obj.schema.attrs.iter().enumerate() {
+                let p = obj.first_point as usize + a;
+                points.push(match carry.points[p] {
+                    Some(op) => {
+                        let ops = &old_points[op as usize];
+                        PointState {
+                            value: ops.value.clone(),
+                            timestamp: ops.timestamp,
+                            quality: ops.quality,
+                            subs: None,
+                        }
+                    }
+                    None => PointState {
+                        value: meta.initial.clone(),
+                        timestamp: time,
+                        quality: quality::GOOD,
+                        subs: None,
+                    },
+                });
+            }
+        }
+
+        // Scan state: objects that survive keep an injected off-scan fault; the
+        // effective state follows the new containment and hosting.
+        let mut objects = vec![ObjectRt::default(); new.objects.len()];
+        for (o, old_id) in carry.objects.iter().enumerate() {
+            if let Some(old_id) = old_id {
+                objects[o].off_scan_self = old_objects[*old_id as usize].off_scan_self;
+            }
+        }
+        for &o in &new.topo_order {
+            let obj = new.object(o);
+            objects[o as usize].off_scan = objects[o as usize].off_scan_self
+                || obj.scan_parents().any(|p| objects[p as usize].off_scan);
+        }
+        for (o, obj) in new.objects.iter().enumerate() {
+            let on_scan = MxValue::Bool(!objects[o].off_scan);
+            // Built-in attributes come first, so this looks at one or two entries.
+            let scan_state = obj
+                .schema
+                .attrs
+                .iter()
+                .position(|m| m.builtin == Some(Builtin::ScanState));
+            if let Some(a) = scan_state {
+                let ps = &mut points[obj.first_point as usize + a];
+                if ps.value != on_scan {
+                    ps.value = on_scan;
+                    ps.timestamp = time;
+                }
+            }
+        }
+
+        // Scan groups of a surviving period count on, so time-based generators
+        // continue where they were.
+        let ticks = carry
+            .scan_groups
+            .iter()
+            .map(|g| g.map_or(0, |g| self.ticks[g]))
+            .collect();
+
+        // Subscriptions: resolved again; an update wherever the view changed.
+        let connected = self.connected;
+        let State { conns, fanout, .. } = self;
+        for (slot, entry) in conns.iter_mut().enumerate() {
+            let Some(entry) = entry else { continue };
+            for (&sub_id, sub) in entry.subs.iter_mut() {
+                let before = view(
+                    &old,
+                    &old_points,
+                    &old_objects,
+                    connected,
+                    &sub.target,
+                    sub_id,
+                    time,
+                );
+                sub.target = reference::resolve(&new, &sub.reference, &sub.context);
+                if let Ok(t) = &sub.target {
+                    points[t.point as usize]
+                        .subs
+                        .get_or_insert_with(Default::default)
+                        .push(Sub {
+                            conn: slot as u32,
+                            selector: t.selector,
+                            sub_id,
+                        });
+                }
+                let after = view(
+                    &new,
+                    &points,
+                    &objects,
+                    connected,
+                    &sub.target,
+                    sub_id,
+                    time,
+                );
+                if after != before {
+                    fanout.add(slot as u32, after);
+                }
+            }
+            // An id stays authenticated only while it names the same user.
+            entry
+                .authenticated
+                .retain(|&id| Users::same_user(&new.users, &old.users, id));
+        }
+
+        self.points = points;
+        self.objects = objects;
+        self.ticks = ticks;
+        let old_model = std::mem::replace(&mut self.model, model);
+        self.deploy = DeployInfo {
+            generation: self.deploy.generation.saturating_add(1),
+            time_of_last_deploy: time,
+            object_count,
+            attribute_count,
+        };
+        (self.deploy, (old, old_points, old_model))
     }
 
     /// Whether deliveries of `point` of `object` show the object as out of service.
@@ -386,14 +715,22 @@ pub struct Plant {
 
 struct Inner {
     config: PlantConfig,
-    model: Arc<GalaxyModel>,
     state: Mutex<State>,
+    /// Serializes deploys, so that the work a deploy does before it takes the
+    /// state lock is based on the galaxy it then replaces.
+    deploy_lock: Mutex<()>,
+    /// Publishes [`DeployInfo`] after every deploy.
+    deploys: watch::Sender<DeployInfo>,
 }
 
 impl std::fmt::Debug for Plant {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Plant")
-            .field("galaxy", &self.inner.model.galaxy)
+        let mut d = f.debug_struct("Plant");
+        // Never wait for the state here: Debug may run anywhere.
+        if let Ok(st) = self.inner.state.try_lock() {
+            d.field("galaxy", &st.galaxy.name);
+        }
+        d.field("deploy_generation", &self.inner.deploys.borrow().generation)
             .finish_non_exhaustive()
     }
 }
@@ -417,11 +754,14 @@ impl Plant {
             points = galaxy.point_count,
             "plant built"
         );
+        let state = State::new(galaxy, Arc::new(model), Timestamp::now());
+        let (deploys, _) = watch::channel(state.deploy);
         Ok(Plant {
             inner: Arc::new(Inner {
                 config,
-                model: Arc::new(model),
-                state: Mutex::new(State::new(galaxy)),
+                state: Mutex::new(state),
+                deploy_lock: Mutex::new(()),
+                deploys,
             }),
         })
     }
@@ -446,13 +786,93 @@ impl Plant {
         lock(&self.inner.state)
     }
 
+    /// The name of the running galaxy (it follows deploys).
     pub fn galaxy_name(&self) -> String {
         self.state().galaxy.name.clone()
     }
 
-    /// The model the plant runs (for browse and diagnostics).
+    /// The model the plant runs (for browse and diagnostics); the last deployed
+    /// one after a [`Plant::deploy`].
     pub fn model(&self) -> Arc<GalaxyModel> {
-        Arc::clone(&self.inner.model)
+        Arc::clone(&self.state().model)
+    }
+
+    /// The running model together with its deploy info, taken atomically (a
+    /// browse cache rebuilt from the model can be tagged with the deploy it shows).
+    pub fn deployed(&self) -> (Arc<GalaxyModel>, DeployInfo) {
+        let st = self.state();
+        (Arc::clone(&st.model), st.deploy)
+    }
+
+    /// Where the running galaxy stands in its deploy history. The galaxy the plant
+    /// was built with is generation 1, deployed when the plant was built.
+    pub fn deploy_info(&self) -> DeployInfo {
+        self.state().deploy
+    }
+
+    /// A receiver of [`DeployInfo`]: it holds the current state (marked as seen)
+    /// and changes exactly once per successful deploy. As with any watch channel,
+    /// a receiver that does not look in time sees only the latest deploy; the
+    /// generation tells how many it missed.
+    pub fn watch_deploys(&self) -> watch::Receiver<DeployInfo> {
+        self.inner.deploys.subscribe()
+    }
+
+    /// Replaces the running galaxy with `model`, as a System Platform deploy
+    /// would, while the plant runs. The model is validated and compiled first; if
+    /// it is invalid the error lists every problem (origin `<deploy>`) and nothing
+    /// changes. Otherwise, atomically for every other operation:
+    ///
+    /// - the galaxy, the model ([`Plant::model`]), the galaxy name, the users and
+    ///   the security settings are the new ones;
+    /// - an attribute keeps its current value, timestamp and quality when its
+    ///   object (same tag name) and the attribute (same name) exist in both
+    ///   models with the same data type and shape (scalar, or array of the same
+    ///   length); every other attribute starts at the new model's initial value,
+    ///   stamped with the deploy time;
+    /// - every subscription of every connection is resolved again from its
+    ///   reference and context, and gets one update exactly when what it would
+    ///   see changed: a reference that no longer resolves gets the configuration
+    ///   failure a fresh subscription would get (quality 4, detail 12 for an
+    ///   unknown object, 11 for an unknown attribute...), one that resolves now
+    ///   and did not gets its current value, one that still resolves gets an
+    ///   update only if its value, quality or data type changed;
+    /// - removed objects stop scanning, new ones scan at their periods (a running
+    ///   [`Plant::run`] reschedules at once; scan groups of a period that exists
+    ///   before and after keep their schedule and scan count);
+    /// - objects that survive keep an off-scan fault ([`Plant::set_scan_state`]);
+    ///   a runtime disconnect ([`Plant::set_connected`]) stays as it is;
+    /// - a user id authenticated on a connection stays valid only if the new
+    ///   model gives that id to the same user (same name, case-insensitively, and
+    ///   same GUID); otherwise it counts as nobody until the user authenticates
+    ///   again. Permission changes apply to the next write.
+    ///
+    /// Returns the new [`DeployInfo`] (generation + 1, a strictly later time),
+    /// which is also sent to every [`Plant::watch_deploys`] receiver.
+    pub fn deploy(&self, model: GalaxyModel) -> Result<DeployInfo, ModelError> {
+        let _serial = lock(&self.inner.deploy_lock);
+        let galaxy = Galaxy::compile(&model, DEPLOY_ORIGIN)?;
+        let counts = deploy_counts(&galaxy);
+        let old = Arc::clone(&self.state().galaxy);
+        let carry = Carry::new(&old, &galaxy);
+        let (info, replaced, to_wake) = {
+            let mut st = self.state();
+            debug_assert!(Arc::ptr_eq(&st.galaxy, &old), "deploys are serialized");
+            drop(old);
+            let (info, replaced) = st.deploy(galaxy, Arc::new(model), &carry, counts);
+            let to_wake = st.flush();
+            (info, replaced, to_wake)
+        };
+        wake(to_wake);
+        drop(replaced);
+        self.inner.deploys.send_replace(info);
+        tracing::info!(
+            generation = info.generation,
+            objects = info.object_count,
+            attributes = info.attribute_count,
+            "galaxy deployed"
+        );
+        Ok(info)
     }
 
     pub fn config(&self) -> &PlantConfig {
@@ -474,30 +894,49 @@ impl Plant {
     /// Runs the signal generators until `cancel` fires. Each scan group ticks on its
     /// own period from the moment `run` starts; ticks missed because the host was
     /// too slow are skipped, not replayed. Run one of these per plant.
+    ///
+    /// A deploy wakes it at once: scan groups whose period exists before and after
+    /// the deploy keep their schedule, new periods start counting at the deploy,
+    /// removed objects are no longer scanned.
     pub async fn run(&self, cancel: CancellationToken) {
+        let mut deploys = self.watch_deploys();
+        let mut watching = true;
         let start = Instant::now();
         let (mut galaxy, mut periods) = self.schedule();
         let mut due: Vec<Instant> = periods.iter().map(|p| start + *p).collect();
         loop {
-            let Some(next) = due.iter().min().copied() else {
-                cancel.cancelled().await;
-                return;
-            };
+            let next = due.iter().min().copied();
             tokio::select! {
                 biased;
                 _ = cancel.cancelled() => return,
-                _ = tokio::time::sleep_until(next) => {}
+                changed = deploys.changed(), if watching => {
+                    // The sender lives as long as the plant, which `self` holds;
+                    // should it go anyway, stop listening rather than spin.
+                    watching = changed.is_ok();
+                }
+                _ = tokio::time::sleep_until(next.unwrap_or(start)), if next.is_some() => {}
             }
             let now = Instant::now();
             let stamp = Timestamp::now();
             let to_wake = {
                 let mut st = self.state();
                 if !Arc::ptr_eq(&st.galaxy, &galaxy) {
-                    // The galaxy was replaced (a deploy): restart the schedule.
-                    drop(st);
-                    (galaxy, periods) = self.schedule();
-                    due = periods.iter().map(|p| now + *p).collect();
-                    continue;
+                    // A deploy replaced the galaxy: scan groups are matched by period.
+                    let new_periods: Vec<Duration> = st
+                        .galaxy
+                        .scan_groups
+                        .iter()
+                        .map(|g| Duration::from_millis(g.period_ms))
+                        .collect();
+                    due = new_periods
+                        .iter()
+                        .map(|p| match periods.iter().position(|old| old == p) {
+                            Some(g) => due[g],
+                            None => now + *p,
+                        })
+                        .collect();
+                    periods = new_periods;
+                    galaxy = Arc::clone(&st.galaxy);
                 }
                 for (g, at) in due.iter_mut().enumerate() {
                     if *at <= now {
@@ -514,13 +953,13 @@ impl Plant {
         }
     }
 
-    fn schedule(&self) -> (Arc<Galaxy>, Vec<std::time::Duration>) {
+    fn schedule(&self) -> (Arc<Galaxy>, Vec<Duration>) {
         let st = self.state();
         let periods = st
             .galaxy
             .scan_groups
             .iter()
-            .map(|g| std::time::Duration::from_millis(g.period_ms))
+            .map(|g| Duration::from_millis(g.period_ms))
             .collect();
         (Arc::clone(&st.galaxy), periods)
     }
@@ -634,22 +1073,24 @@ impl Plant {
                 fanout,
                 ..
             } = &mut *st;
+            // Unresolved subscriptions are not affected; their failure stays.
+            let unused = Timestamp::default();
             for (slot, entry) in conns.iter().enumerate() {
                 let Some(entry) = entry else { continue };
                 for (&sub_id, sub) in &entry.subs {
-                    let Some(t) = sub.target else { continue };
-                    let meta = &galaxy.object(t.object).schema.attrs[usize::from(t.attr)];
-                    let oos = objects[t.object as usize].off_scan
-                        && meta.builtin != Some(Builtin::ScanState);
+                    if sub.target.is_err() {
+                        continue;
+                    }
                     fanout.add(
                         slot as u32,
-                        delivery(
-                            &points[t.point as usize],
-                            t.selector,
-                            sub_id,
-                            meta.data_type,
-                            oos,
+                        view(
+                            galaxy,
+                            points,
+                            objects,
                             connected,
+                            &sub.target,
+                            sub_id,
+                            unused,
                         ),
                     );
                 }
@@ -738,42 +1179,37 @@ impl Connection {
                 return;
             };
             if let Some(old) = entry.subs.remove(&sub_id) {
-                if let Some(t) = old.target {
+                if let Ok(t) = old.target {
                     remove_sub(&mut points[t.point as usize], self.slot, sub_id);
                 }
             }
-            let resolved = reference::resolve(galaxy, reference, context);
-            let update = match &resolved {
-                Ok(t) => {
-                    let ps = &mut points[t.point as usize];
-                    ps.subs.get_or_insert_with(Default::default).push(Sub {
+            let target = reference::resolve(galaxy, reference, context);
+            if let Ok(t) = &target {
+                points[t.point as usize]
+                    .subs
+                    .get_or_insert_with(Default::default)
+                    .push(Sub {
                         conn: self.slot,
                         selector: t.selector,
                         sub_id,
                     });
-                    let meta = &galaxy.object(t.object).schema.attrs[usize::from(t.attr)];
-                    let oos = objects[t.object as usize].off_scan
-                        && meta.builtin != Some(Builtin::ScanState);
-                    delivery(ps, t.selector, sub_id, meta.data_type, oos, *connected)
-                }
-                Err(status) => Update {
-                    sub_id,
-                    vtq: Vtq {
-                        value: MxValue::Empty,
-                        quality: quality::BAD_CONFIG_ERROR,
-                        timestamp: Timestamp::now(),
-                    },
-                    status: *status,
-                    data_type: DataType::Unknown,
-                },
-            };
+            }
+            let update = view(
+                galaxy,
+                points,
+                objects,
+                *connected,
+                &target,
+                sub_id,
+                Timestamp::now(),
+            );
             entry.subs.insert(
                 sub_id,
                 SubEntry {
                     reference: reference.into(),
                     context: context.into(),
                     supervisory,
-                    target: resolved.ok(),
+                    target,
                 },
             );
             fanout.add(self.slot, update);
@@ -787,7 +1223,7 @@ impl Connection {
         let mut st = self.plant.state();
         let State { points, conns, .. } = &mut *st;
         if let Some(entry) = conns[self.slot as usize].as_mut() {
-            if let Some(t) = entry.subs.remove(&sub_id).and_then(|s| s.target) {
+            if let Some(t) = entry.subs.remove(&sub_id).and_then(|s| s.target.ok()) {
                 remove_sub(&mut points[t.point as usize], self.slot, sub_id);
             }
         }
@@ -814,7 +1250,7 @@ impl Connection {
         let Some(entry) = st.conns[self.slot as usize].as_ref() else {
             return comm_failure();
         };
-        let Some(t) = entry.subs.get(&sub_id).and_then(|s| s.target) else {
+        let Some(t) = entry.subs.get(&sub_id).and_then(|s| s.target.ok()) else {
             // The worker checks this first; an unresolved item is simply not writable.
             return MxStatus::failure(
                 StatusCategory::OperationalError,
@@ -860,9 +1296,11 @@ impl Connection {
         MxStatus::OK
     }
 
-    /// `AuthenticateUser`: the user's id (> 0, stable for the plant's lifetime).
+    /// `AuthenticateUser`: the user's id (> 0; `FIRST_USER_ID` + the user's
+    /// position in the model's users, so stable until a deploy reorders them).
     /// With security disabled any credentials succeed with id 1. The id counts as
-    /// authenticated for writes on this connection only.
+    /// authenticated for writes on this connection only, and only while deploys
+    /// keep giving it to the same user (see [`Plant::deploy`]).
     pub fn authenticate(&self, user: &str, password: &str) -> Result<i32, AuthError> {
         let mut st = self.plant.state();
         if !st.galaxy.security_enabled {
@@ -907,7 +1345,7 @@ impl Drop for Connection {
             } = &mut *st;
             if let Some(entry) = conns[self.slot as usize].take() {
                 for (sub_id, sub) in entry.subs {
-                    if let Some(t) = sub.target {
+                    if let Ok(t) = sub.target {
                         remove_sub(&mut points[t.point as usize], self.slot, sub_id);
                     }
                 }

@@ -42,9 +42,11 @@ impl Permissions {
 }
 
 pub(crate) struct User {
+    /// The lower-cased name: who this is, across deploys.
+    key: String,
     password: String,
-    /// For `ArchestrAUserToId`, which the worker does not offer yet.
-    #[allow(dead_code)]
+    /// For `ArchestrAUserToId` (which the worker does not offer yet), and to tell
+    /// users apart across deploys.
     pub guid: String,
     pub permissions: Permissions,
 }
@@ -74,8 +76,9 @@ impl Users {
                 .guid
                 .clone()
                 .unwrap_or_else(|| derived_guid(&def.name.to_ascii_lowercase()));
-            users.by_name.insert(key, users.users.len());
+            users.by_name.insert(key.clone(), users.users.len());
             users.users.push(User {
+                key,
                 password: def.password.clone(),
                 guid,
                 permissions: Permissions::from_list(&def.permissions),
@@ -96,6 +99,15 @@ impl Users {
     pub(crate) fn by_id(&self, id: i32) -> Option<&User> {
         let idx = id.checked_sub(FIRST_USER_ID)?;
         self.users.get(usize::try_from(idx).ok()?)
+    }
+
+    /// Whether `id` names the same user (name, case-insensitively, and GUID) in
+    /// `self` and in `other`: a deploy keeps an authenticated id valid only then.
+    pub(crate) fn same_user(&self, other: &Users, id: i32) -> bool {
+        match (self.by_id(id), other.by_id(id)) {
+            (Some(a), Some(b)) => a.key == b.key && a.guid == b.guid,
+            _ => false,
+        }
     }
 
     /// Number of users.
