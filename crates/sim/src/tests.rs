@@ -10,6 +10,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::*;
 
+mod deploy;
+
 // === helpers ===
 
 /// Waits for the next update (the queue is filled synchronously by the plant, so
