@@ -19,8 +19,8 @@
 //! - A `next_page_token` the gateway already returned in this browse is an
 //!   [`Error::Command`] (no code, no reply) instead of a request: a repeated
 //!   token can only lead back to pages already seen, so following it would
-//!   loop. The objects of the page that carried the repeated token are
-//!   yielded first; the error takes the place of the next page.
+//!   loop. The error comes before any object of the page that carried the
+//!   repeated token (as in the Python client, so both CLIs print the same).
 //!
 //! # Example
 //!
@@ -319,14 +319,17 @@ impl Hierarchy {
     fn accept(&mut self, reply: v1::DiscoverHierarchyReply) {
         self.pages += 1;
         self.total_objects = Some(reply.total_objects);
-        self.page = reply.objects.into();
         let token = reply.next_page_token;
+        if !token.is_empty() && !self.seen_tokens.insert(token.clone()) {
+            // A page from a gateway that lost its place: none of it is used.
+            self.next = Next::Repeated(token);
+            return;
+        }
+        self.page = reply.objects.into();
         self.next = if token.is_empty() {
             Next::End
-        } else if self.seen_tokens.insert(token.clone()) {
-            Next::Page(token)
         } else {
-            Next::Repeated(token)
+            Next::Page(token)
         };
     }
 }
