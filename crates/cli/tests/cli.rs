@@ -2638,3 +2638,662 @@ async fn smoke_over_tls_with_a_custom_ca_and_name_override() {
     assert_eq!(run.error().kind, "transport");
     assert!(!run.all_output().contains(KEY_SECRET));
 }
+
+// === Galaxy Repository ===
+
+const GALAXY_COMMANDS: [&str; 5] = [
+    "galaxy-test-connection",
+    "galaxy-last-deploy",
+    "galaxy-discover",
+    "galaxy-watch",
+    "galaxy-deploy",
+];
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct GalaxyTestConnectionOut {
+    command: String,
+    ok: bool,
+    provider: String,
+    message: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct GalaxyLastDeployOut {
+    command: String,
+    present: bool,
+    time_of_last_deploy: Option<String>,
+}
+
+#[derive(Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct GalaxyAttributeOut {
+    attribute_name: String,
+    full_tag_reference: String,
+    data_type: String,
+    is_array: bool,
+    security_classification: String,
+    raw_security_classification: i32,
+    is_alarm: bool,
+    is_historized: bool,
+}
+
+#[derive(Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct GalaxyObjectOut {
+    gobject_id: i32,
+    tag_name: String,
+    contained_name: String,
+    hierarchical_name: String,
+    browse_name: String,
+    parent_gobject_id: i32,
+    parent_tag_name: String,
+    area_tag_name: String,
+    template_chain: Vec<String>,
+    category_id: i32,
+    category: String,
+    attributes: Vec<GalaxyAttributeOut>,
+}
+
+#[derive(Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct DeployEventOut {
+    sequence: u64,
+    time_of_last_deploy: Option<String>,
+    time_of_last_deploy_present: bool,
+    object_count: u64,
+    attribute_count: u64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct GalaxyDeployOut {
+    command: String,
+    time_of_last_deploy: Option<String>,
+    object_count: u64,
+    attribute_count: u64,
+}
+
+/// The "Galaxy Repository commands" section of the docs, up to the next
+/// command.
+fn galaxy_section(docs: &str) -> &str {
+    let start = docs
+        .find("### Galaxy Repository commands")
+        .expect("a galaxy section");
+    let rest = &docs[start..];
+    let end = rest[1..].find("\n### ").map_or(rest.len(), |i| i + 1);
+    &rest[..end]
+}
+
+/// Which command printed a line of the galaxy section, checked against the
+/// strict type of its shape.
+fn parse_galaxy_line(line: &str) -> &'static str {
+    let value: Value = parse_doc("galaxy", line);
+    match value.get("command").and_then(Value::as_str) {
+        Some("galaxy-test-connection") => {
+            let out: GalaxyTestConnectionOut = parse_doc("galaxy-test-connection", line);
+            assert_eq!(out.command, "galaxy-test-connection");
+            assert!(!out.provider.is_empty());
+            // `message` says why a test failed; it is empty when ok.
+            assert_eq!(out.ok, out.message.is_empty());
+            "galaxy-test-connection"
+        }
+        Some("galaxy-last-deploy") => {
+            let out: GalaxyLastDeployOut = parse_doc("galaxy-last-deploy", line);
+            assert_eq!(out.command, "galaxy-last-deploy");
+            assert_eq!(out.present, out.time_of_last_deploy.is_some());
+            "galaxy-last-deploy"
+        }
+        Some("galaxy-deploy") => {
+            drop(parse_doc::<GalaxyDeployOut>("galaxy-deploy", line));
+            "galaxy-deploy"
+        }
+        Some(other) => panic!("unknown command {other}"),
+        // The JSON Lines commands print no `command` key.
+        None if value.get("gobjectId").is_some() => {
+            drop(parse_doc::<GalaxyObjectOut>("galaxy-discover", line));
+            "galaxy-discover"
+        }
+        None => {
+            drop(parse_doc::<DeployEventOut>("galaxy-watch", line));
+            "galaxy-watch"
+        }
+    }
+}
+
+/// A deploy event as the docs' `galaxy-watch` example shows it.
+fn doc_deploy_event() -> v1::DeployEvent {
+    v1::DeployEvent {
+        sequence: 1,
+        time_of_last_deploy: Some(doc_deploy_time()),
+        time_of_last_deploy_present: true,
+        object_count: 17,
+        attribute_count: 96,
+    }
+}
+
+/// A model file in `dir`.
+fn model_file(dir: &tempfile::TempDir, bytes: &[u8]) -> String {
+    let path = dir.path().join("model.toml");
+    std::fs::write(&path, bytes).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn galaxy_commands_have_help_and_are_documented() {
+    let docs = read_docs();
+    let section = galaxy_section(&docs);
+    let top = mxgw(&["--help"], &[]).await;
+    assert_eq!(top.code, 0);
+    for command in GALAXY_COMMANDS {
+        assert!(
+            top.stdout.contains(command),
+            "{command} missing from --help"
+        );
+        let run = mxgw(&[command, "--help"], &[]).await;
+        assert_eq!(run.code, 0, "{command}: {}", run.stderr);
+        assert!(
+            run.stdout.contains(&format!("Usage: mxgw {command}")),
+            "{command}: {}",
+            run.stdout
+        );
+        for flag in ["--endpoint", "--api-key-env", "--json"] {
+            assert!(run.stdout.contains(flag), "{command}: {flag}");
+        }
+        // The long help names the scope.
+        assert!(run.stdout.contains("scope"), "{command}: {}", run.stdout);
+        assert!(
+            section.contains(&format!("`mxgw {command} ")),
+            "{command} is not in the galaxy section of docs/cli-json.md"
+        );
+    }
+    let flags = [
+        ("galaxy-discover", &["--page-size", "--max-objects"][..]),
+        (
+            "galaxy-watch",
+            &["--last-seen-deploy-time", "--max-events", "--timeout-ms"][..],
+        ),
+        ("galaxy-deploy", &["--model"][..]),
+    ];
+    for (command, flags) in flags {
+        let run = mxgw(&[command, "--help"], &[]).await;
+        for flag in flags {
+            assert!(run.stdout.contains(flag), "{command}: {flag}");
+            assert!(section.contains(flag), "{flag} is not documented");
+        }
+    }
+}
+
+#[test]
+fn documented_galaxy_examples_match_the_contract() {
+    let docs = read_docs();
+    let blocks = json_blocks(galaxy_section(&docs));
+    let mut shown: Vec<&str> = Vec::new();
+    for block in &blocks {
+        assert!(
+            !block.contains(": ") && !block.contains(", "),
+            "not compact: {block}"
+        );
+        for line in block.lines() {
+            shown.push(parse_galaxy_line(line));
+        }
+    }
+    shown.sort_unstable();
+    let mut all = GALAXY_COMMANDS.to_vec();
+    all.sort_unstable();
+    assert_eq!(shown, all, "one example per command");
+}
+
+#[tokio::test]
+async fn galaxy_doc_examples_are_printed_byte_for_byte() {
+    let docs = read_docs();
+    let server = FakeServer::start(State::new()).await;
+    server.galaxy.set_hierarchy(vec![doc_object()], 100);
+    *server.galaxy.events.lock().unwrap() = vec![doc_deploy_event()];
+    let dir = tempfile::tempdir().unwrap();
+    let model = model_file(&dir, b"[galaxy]\n");
+    for block in json_blocks(galaxy_section(&docs)) {
+        let command = parse_galaxy_line(block.lines().next().unwrap());
+        let mut args = vec![command, "--json"];
+        match command {
+            "galaxy-watch" => args.extend(["--max-events", "1"]),
+            "galaxy-deploy" => args.extend(["--model", model.as_str()]),
+            _ => {}
+        }
+        let run = run_with(&server, &args).await;
+        assert_eq!(run.code, 0, "{command}: {}", run.all_output());
+        assert_eq!(run.stdout, format!("{block}\n"), "{command}");
+    }
+    // No galaxy command touches the session service.
+    assert!(server.state.calls().is_empty());
+}
+
+#[tokio::test]
+async fn galaxy_test_connection_prints_a_failure_as_a_result() {
+    let server = FakeServer::start(State::new()).await;
+    *server.galaxy.test_connection.lock().unwrap() = v1::TestConnectionReply {
+        ok: false,
+        message: format!("login failed: \"{KEY}\"\n"),
+        provider: "sqlserver".into(),
+    };
+    let run = run_with(&server, &["galaxy-test-connection", "--json"]).await;
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    assert_eq!(
+        run.stdout,
+        "{\"command\":\"galaxy-test-connection\",\"ok\":false,\"provider\":\"sqlserver\",\
+         \"message\":\"login failed: \\\"<redacted>\\\"\\n\"}\n"
+    );
+    let calls = server.galaxy.calls();
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0].method, "TestConnection");
+    assert_eq!(
+        calls[0].authorization.as_deref(),
+        Some(format!("Bearer {KEY}").as_str())
+    );
+}
+
+#[tokio::test]
+async fn galaxy_last_deploy_prints_null_when_never_deployed() {
+    let server = FakeServer::start(State::new()).await;
+    for (present, time) in [(false, None), (false, Some(doc_deploy_time()))] {
+        *server.galaxy.last_deploy.lock().unwrap() = v1::GetLastDeployTimeReply {
+            present,
+            time_of_last_deploy: time,
+        };
+        let run = run_with(&server, &["galaxy-last-deploy", "--json"]).await;
+        assert_eq!(
+            run.stdout,
+            "{\"command\":\"galaxy-last-deploy\",\"present\":false,\"timeOfLastDeploy\":null}\n",
+            "{}",
+            run.stderr
+        );
+    }
+    // Whole seconds print without a fraction, as every timestamp does.
+    *server.galaxy.last_deploy.lock().unwrap() = v1::GetLastDeployTimeReply {
+        present: true,
+        time_of_last_deploy: Some(prost_types::Timestamp {
+            seconds: 1_795_304_836,
+            nanos: 0,
+        }),
+    };
+    let out: GalaxyLastDeployOut = run_with(&server, &["galaxy-last-deploy", "--json"])
+        .await
+        .json();
+    assert_eq!(
+        out.time_of_last_deploy.as_deref(),
+        Some("2026-11-21T23:47:16Z")
+    );
+}
+
+#[tokio::test]
+async fn galaxy_discover_fetches_pages_lazily_up_to_max_objects() {
+    let server = FakeServer::start(State::new()).await;
+    server
+        .galaxy
+        .set_hierarchy((1..=5).map(galaxy_object).collect(), 2);
+    let tokens = |server: &FakeServer| -> Vec<String> {
+        let discovers = server.galaxy.discovers();
+        server.galaxy.calls.lock().unwrap().clear();
+        discovers.into_iter().map(|r| r.page_token).collect()
+    };
+
+    // Everything: three pages, each token passed back.
+    let run = run_with(&server, &["galaxy-discover", "--page-size", "2", "--json"]).await;
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    let objects: Vec<GalaxyObjectOut> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let ids: Vec<i32> = objects.iter().map(|o| o.gobject_id).collect();
+    assert_eq!(ids, [1, 2, 3, 4, 5]);
+    assert_eq!(objects[0].tag_name, "Obj1");
+    assert!(server.galaxy.discovers().iter().all(|r| r.page_size == 2));
+    assert_eq!(tokens(&server), ["", "page-1", "page-2"]);
+
+    // --max-objects stops the browse: no page beyond the one it needs.
+    let cases: [(&str, usize, &[&str]); 4] = [
+        ("1", 1, &[""]),
+        ("2", 2, &[""]),
+        ("3", 3, &["", "page-1"]),
+        ("9", 5, &["", "page-1", "page-2"]),
+    ];
+    for (max, lines, expected) in cases {
+        let run = run_with(
+            &server,
+            &[
+                "galaxy-discover",
+                "--page-size",
+                "2",
+                "--max-objects",
+                max,
+                "--json",
+            ],
+        )
+        .await;
+        assert_eq!(run.code, 0, "{}", run.all_output());
+        assert_eq!(run.stdout.lines().count(), lines, "--max-objects {max}");
+        assert_eq!(tokens(&server), expected, "--max-objects {max}");
+    }
+
+    // The default page size is the gateway's (0), and an empty galaxy prints nothing.
+    server.galaxy.set_hierarchy(vec![], 10);
+    let run = run_with(&server, &["galaxy-discover", "--json"]).await;
+    assert_eq!((run.code, run.stdout.as_str()), (0, ""), "{}", run.stderr);
+    assert_eq!(server.galaxy.discovers()[0].page_size, 0);
+
+    // A page size beyond uint32 is a usage error.
+    let run = run_with(
+        &server,
+        &["galaxy-discover", "--page-size", "4294967296", "--json"],
+    )
+    .await;
+    assert_eq!(run.code, 2);
+    assert_eq!(run.error().kind, "usage");
+}
+
+#[tokio::test]
+async fn galaxy_discover_names_classifications_and_data_types() {
+    let server = FakeServer::start(State::new()).await;
+    let attribute =
+        |name: &str, data_type: v1::MxDataType, class: i32, raw: i32| v1::GalaxyAttribute {
+            attribute_name: name.into(),
+            full_tag_reference: format!("Obj1.{name}"),
+            data_type: data_type as i32,
+            is_array: true,
+            security_classification: class,
+            raw_security_classification: raw,
+            is_alarm: true,
+            is_historized: true,
+        };
+    use v1::SecurityClassification as S;
+    let mut object = galaxy_object(1);
+    object.attributes = vec![
+        attribute("A", v1::MxDataType::Double, S::VerifiedWrite as i32, 3),
+        attribute("B", v1::MxDataType::String, S::Undefined as i32, -1),
+        attribute("C", v1::MxDataType::Boolean, S::Unspecified as i32, 0),
+        attribute("D", v1::MxDataType::Time, 99, 42),
+    ];
+    server.galaxy.set_hierarchy(vec![object], 10);
+    let run = run_with(&server, &["galaxy-discover", "--json"]).await;
+    let out: GalaxyObjectOut = run.json();
+    let names: Vec<(&str, &str, i32)> = out
+        .attributes
+        .iter()
+        .map(|a| {
+            (
+                a.data_type.as_str(),
+                a.security_classification.as_str(),
+                a.raw_security_classification,
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("Double", "VERIFIED_WRITE", 3),
+            ("String", "UNDEFINED", -1),
+            ("Boolean", "UNSPECIFIED", 0),
+            ("Time", "UNRECOGNIZED", 42),
+        ]
+    );
+    assert!(out
+        .attributes
+        .iter()
+        .all(|a| a.is_array && a.is_alarm && a.is_historized));
+}
+
+#[tokio::test]
+async fn galaxy_discover_errors_follow_the_objects_already_printed() {
+    let server = FakeServer::start(State::new()).await;
+    // A repeated page token: an error, never a loop.
+    server.galaxy.set_page("", vec![galaxy_object(1)], "t1");
+    server.galaxy.set_page("t1", vec![galaxy_object(2)], "t2");
+    server.galaxy.set_page("t2", vec![galaxy_object(3)], "t1");
+    let run = run_with(&server, &["galaxy-discover", "--json"]).await;
+    assert_eq!(run.code, 1, "{}", run.all_output());
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", run.stdout);
+    // The page that carried the repeated token is not printed.
+    for (line, id) in lines.iter().zip([1, 2]) {
+        let object: GalaxyObjectOut = serde_json::from_str(line).unwrap();
+        assert_eq!(object.gobject_id, id);
+    }
+    let err = run.error();
+    assert_eq!(err.kind, "command");
+    assert!(err.error.contains("t1"), "{}", err.error);
+    assert_eq!(server.galaxy.discovers().len(), 3);
+
+    // A deploy during the browse: the gateway refuses the next token.
+    server
+        .galaxy
+        .set_hierarchy((1..=4).map(galaxy_object).collect(), 2);
+    server.galaxy.pages.lock().unwrap().remove("page-1");
+    let run = run_with(&server, &["galaxy-discover", "--json"]).await;
+    assert_eq!(run.code, 1, "{}", run.all_output());
+    assert_eq!(run.stdout.lines().count(), 3, "{}", run.stdout);
+    assert_eq!(run.error().kind, "command");
+
+    // Without --json the error is one line on stderr, after the objects.
+    let run = run_with(&server, &["galaxy-discover"]).await;
+    assert_eq!(run.code, 1);
+    assert_eq!(run.stdout.lines().count(), 2, "{}", run.stdout);
+    assert!(
+        run.stderr
+            .starts_with("mxgw: error: command failed at the gateway"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[tokio::test]
+async fn galaxy_watch_prints_json_lines_and_cancels_the_stream() {
+    let server = FakeServer::start(State::new()).await;
+    *server.galaxy.events.lock().unwrap() = vec![
+        doc_deploy_event(),
+        v1::DeployEvent {
+            sequence: u64::MAX,
+            time_of_last_deploy: None,
+            time_of_last_deploy_present: false,
+            object_count: 0,
+            attribute_count: 0,
+        },
+        deploy_event(3, 1_795_305_002, 18),
+    ];
+    let run = run_with(
+        &server,
+        &[
+            "galaxy-watch",
+            "--last-seen-deploy-time",
+            "2026-11-22T00:47:16.854+01:00",
+            "--max-events",
+            "2",
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    assert_eq!(
+        run.stdout,
+        concat!(
+            r#"{"sequence":1,"timeOfLastDeploy":"2026-11-21T23:47:16.854Z","timeOfLastDeployPresent":true,"objectCount":17,"attributeCount":96}"#,
+            "\n",
+            r#"{"sequence":18446744073709551615,"timeOfLastDeploy":null,"timeOfLastDeployPresent":false,"objectCount":0,"attributeCount":0}"#,
+            "\n"
+        )
+    );
+    match &server.galaxy.calls()[0].message {
+        GalaxyMessage::Watch(r) => {
+            assert_eq!(r.last_seen_deploy_time, Some(doc_deploy_time()));
+        }
+        other => panic!("{other:?}"),
+    }
+    // The CLI stopped after two events and its exit cancelled the call.
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while server.galaxy.watches_cancelled.load(Ordering::SeqCst) == 0 {
+            server.galaxy.watch_cancelled.notified().await;
+        }
+    })
+    .await
+    .expect("watch cancelled at the gateway");
+
+    // Without a time, no time is sent; --timeout-ms ends the wait, which is
+    // not an error.
+    server.galaxy.calls.lock().unwrap().clear();
+    let run = run_with(&server, &["galaxy-watch", "--timeout-ms", "300", "--json"]).await;
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    let events: Vec<DeployEventOut> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert_eq!(events.len(), 3);
+    assert_eq!(events[2].sequence, 3);
+    match &server.galaxy.calls()[0].message {
+        GalaxyMessage::Watch(r) => assert_eq!(r.last_seen_deploy_time, None),
+        other => panic!("{other:?}"),
+    }
+
+    // The end of the stream ends the command; an error in it is typed.
+    *server.galaxy.end_watches.lock().unwrap() = true;
+    let run = run_with(&server, &["galaxy-watch", "--json"]).await;
+    assert_eq!((run.code, run.stdout.lines().count()), (0, 3));
+    *server.galaxy.watch_error.lock().unwrap() = Some(galaxy_status(
+        tonic::Code::Unavailable,
+        "shutting-down",
+        "the gateway is shutting down",
+    ));
+    let run = run_with(&server, &["galaxy-watch", "--json"]).await;
+    assert_eq!(run.code, 1, "{}", run.all_output());
+    assert_eq!(run.stdout.lines().count(), 4);
+    assert_eq!(run.error().kind, "shutting-down");
+}
+
+#[tokio::test]
+async fn galaxy_watch_flags_are_checked_before_any_network_use() {
+    let server = FakeServer::start(State::new()).await;
+    let cases: [(&[&str], i32, &str); 4] = [
+        (
+            &["--last-seen-deploy-time", "2026-11-21 23:47:16"],
+            2,
+            "invalid-value",
+        ),
+        (
+            &["--last-seen-deploy-time", "2026-11-21T23:47:16"],
+            2,
+            "invalid-value",
+        ),
+        (&["--max-events", "1000001"], 2, "usage"),
+        (&["--timeout-ms", "-1"], 2, "usage"),
+    ];
+    for (flags, code, kind) in cases {
+        let mut args = vec!["galaxy-watch", "--json"];
+        args.extend(flags);
+        let run = run_with(&server, &args).await;
+        assert_eq!(run.code, code, "{flags:?}: {}", run.all_output());
+        assert_eq!(run.error().kind, kind, "{flags:?}");
+    }
+    assert!(server.galaxy.calls().is_empty());
+}
+
+#[tokio::test]
+async fn galaxy_deploy_sends_the_model_and_maps_refusals() {
+    let server = FakeServer::start(State::new()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let text = "# ünïcode stays as is\r\n[galaxy]\nname = \"demo\"\n";
+    let model = model_file(&dir, text.as_bytes());
+    let out: GalaxyDeployOut = run_with(&server, &["galaxy-deploy", "--model", &model, "--json"])
+        .await
+        .json();
+    assert_eq!(
+        (out.command.as_str(), out.object_count, out.attribute_count),
+        ("galaxy-deploy", 18, 99)
+    );
+    assert_eq!(
+        out.time_of_last_deploy.as_deref(),
+        Some("2026-11-21T23:50:02.001Z")
+    );
+    match &server.galaxy.calls()[0].message {
+        GalaxyMessage::Deploy(r) => assert_eq!(r.model_toml, text),
+        other => panic!("{other:?}"),
+    }
+
+    // Gateway refusals are typed errors with exit status 1.
+    let cases = [
+        (
+            galaxy_status(
+                tonic::Code::FailedPrecondition,
+                "failed-precondition",
+                "the gateway browses a real repository",
+            ),
+            "command",
+        ),
+        (
+            galaxy_status(
+                tonic::Code::InvalidArgument,
+                "invalid-argument",
+                "model line 2: unknown key",
+            ),
+            "invalid-argument",
+        ),
+        (
+            galaxy_status(
+                tonic::Code::PermissionDenied,
+                "permission-denied",
+                "the API key lacks the admin scope",
+            ),
+            "authorization",
+        ),
+    ];
+    for (status, kind) in cases {
+        let message = status.message().to_string();
+        server.galaxy.set_next_error(status);
+        let run = run_with(&server, &["galaxy-deploy", "--model", &model, "--json"]).await;
+        assert_eq!(run.code, 1, "{}", run.all_output());
+        let err = run.error();
+        assert_eq!(err.kind, kind);
+        assert!(err.error.contains(&message), "{}", err.error);
+        assert_eq!(run.stdout.lines().count(), 1);
+    }
+
+    // An unreadable or non-UTF-8 model is a usage error and nothing is sent.
+    server.galaxy.calls.lock().unwrap().clear();
+    let missing = dir.path().join("missing.toml");
+    let not_utf8 = dir.path().join("latin1.toml");
+    std::fs::write(&not_utf8, b"name = \"caf\xe9\"\n").unwrap();
+    for path in [&missing, &not_utf8] {
+        let path = path.to_str().unwrap();
+        let run = run_with(&server, &["galaxy-deploy", "--model", path, "--json"]).await;
+        assert_eq!(run.code, 2, "{}", run.all_output());
+        let err = run.error();
+        assert_eq!(err.kind, "usage");
+        assert!(
+            err.error.contains("cannot read model file"),
+            "{}",
+            err.error
+        );
+    }
+    // --model is required.
+    let run = run_with(&server, &["galaxy-deploy", "--json"]).await;
+    assert_eq!((run.code, run.error().kind.as_str()), (2, "usage"));
+    assert!(server.galaxy.calls().is_empty());
+}
+
+#[tokio::test]
+async fn galaxy_errors_never_carry_the_key() {
+    let server = FakeServer::start(State::new()).await;
+    *server.galaxy.required_key.lock().unwrap() = Some("mxgw_other_key".into());
+    for command in GALAXY_COMMANDS {
+        let dir = tempfile::tempdir().unwrap();
+        let model = model_file(&dir, b"[galaxy]\n");
+        let mut args = vec![command, "--json"];
+        if command == "galaxy-deploy" {
+            args.extend(["--model", model.as_str()]);
+        }
+        let run = run_with(&server, &args).await;
+        assert_eq!(run.code, 1, "{command}: {}", run.all_output());
+        assert_eq!(run.error().kind, "authentication", "{command}");
+        assert!(!run.all_output().contains(KEY_SECRET), "{command}");
+    }
+}
