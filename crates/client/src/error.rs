@@ -70,6 +70,7 @@ pub enum Error {
         reply: Option<Box<v1::MxCommandReply>>,
         /// The gRPC code, when a status was the failure.
         code: Option<Code>,
+        /// What went wrong, for humans (scrubbed of the API key).
         message: String,
     },
     /// MXAccess reported a failure: a non-zero HRESULT or a failed status.

@@ -28,21 +28,28 @@
 
 #![forbid(unsafe_code)]
 
+mod connstr;
 mod error;
 mod populate;
 mod provider;
 mod query;
 mod schema;
 mod sqlite;
+mod sqlserver;
 mod time;
 mod types;
 
+pub use connstr::{
+    Encrypt, SqlServerAuth, SqlServerConfig, DEFAULT_APPLICATION_NAME, DEFAULT_COMMAND_TIMEOUT,
+    DEFAULT_CONNECT_TIMEOUT, IGNORED_KEYS, MAX_TIMEOUT_SECONDS,
+};
 pub use error::{ConnectionStringError, Error};
 pub use populate::{build_sqlite, write_galaxy};
-pub use provider::GalaxyProvider;
+pub use provider::{AnyProvider, GalaxyProvider};
 pub use query::{Dialect, Queries, MAX_TEMPLATE_DEPTH};
 pub use schema::{ALARM_EXTENSION, HISTORY_EXTENSION};
 pub use sqlite::SqliteProvider;
+pub use sqlserver::SqlServerProvider;
 pub use types::{category, GalaxyAttribute, GalaxyObject, Hierarchy};
 
 /// The provider name of the embedded SQLite copy, as `TestConnectionReply.provider`
