@@ -28,6 +28,7 @@
 
 #![forbid(unsafe_code)]
 
+mod cache;
 mod connstr;
 mod error;
 mod populate;
@@ -39,6 +40,7 @@ mod sqlserver;
 mod time;
 mod types;
 
+pub use cache::{RefreshOutcome, Refreshed, RepositoryCache, Snapshot};
 pub use connstr::{
     Encrypt, SqlServerAuth, SqlServerConfig, DEFAULT_APPLICATION_NAME, DEFAULT_COMMAND_TIMEOUT,
     DEFAULT_CONNECT_TIMEOUT, IGNORED_KEYS, MAX_TIMEOUT_SECONDS,
