@@ -97,7 +97,7 @@ fn every_readme_example_runs() {
     let blocks = sh_blocks();
     assert_eq!(
         blocks.len(),
-        6,
+        7,
         "update this test when README examples change: {blocks:#?}"
     );
     let sandbox = Sandbox::new();
@@ -219,6 +219,40 @@ fn every_readme_example_runs() {
     let (ok, stdout, stderr) = sandbox.run(&format!("{export}\n{smoke}"));
     assert!(ok, "{smoke}: {stdout}{stderr}");
     assert_eq!(json_line(&stdout)["events"][0]["quality"], 192);
+
+    // Block 7: the Galaxy Repository of the block-1 gateway; the deploy reads
+    // galaxies/demo.toml relative to where it runs, as from the repository root.
+    std::fs::create_dir_all(sandbox.home.path().join("galaxies")).unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../galaxies/demo.toml"),
+        sandbox.home.path().join("galaxies/demo.toml"),
+    )
+    .unwrap();
+    for line in &blocks[6] {
+        let command = translate(line, &gw.addr);
+        let (ok, stdout, stderr) = sandbox.run(&format!("{export}\n{command}"));
+        assert!(ok, "{command}: {stdout}{stderr}");
+        let lines: Vec<serde_json::Value> = stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        if line.contains("galaxy-test-connection") {
+            assert_eq!(lines[0]["ok"], true, "{stdout}");
+        }
+        if line.contains("galaxy-last-deploy") {
+            assert_eq!(lines[0]["present"], true, "{stdout}");
+        }
+        if line.contains("galaxy-discover") {
+            assert_eq!(lines.len(), 3, "{stdout}");
+            assert!(lines.iter().all(|o| o["tagName"].is_string()));
+        }
+        if line.contains("galaxy-watch") {
+            assert_eq!(lines[0]["sequence"], 1, "{stdout}");
+        }
+        if line.contains("galaxy-deploy") {
+            assert!(lines[0]["objectCount"].as_u64().unwrap() > 10, "{stdout}");
+        }
+    }
 }
 
 /// A CA (ca.pem) and a server certificate for `name` (server.pem, server-key.pem).

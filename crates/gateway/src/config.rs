@@ -17,6 +17,8 @@ pub mod env {
     pub const TLS_CERT: &str = "MXGATEWAY_TLS_CERT";
     pub const TLS_KEY: &str = "MXGATEWAY_TLS_KEY";
     pub const LOG: &str = "MXGATEWAY_LOG";
+    /// A SQL Server Galaxy Repository connection string (it may hold a password).
+    pub const GALAXY_REPOSITORY: &str = "MXGATEWAY_GALAXY_REPOSITORY";
 }
 
 /// Default listen address: loopback only.
@@ -87,6 +89,26 @@ pub enum GalaxySource {
     Model(Box<mxgateway_sim::GalaxyModel>),
 }
 
+/// Where the Galaxy Repository service reads from.
+#[derive(Clone, Default)]
+pub enum RepositorySource {
+    /// An embedded SQLite copy of the simulated galaxy, rebuilt on every deploy.
+    #[default]
+    Simulated,
+    /// A real Galaxy Repository: an ADO.NET-style SQL Server connection string.
+    SqlServer(String),
+}
+
+impl std::fmt::Debug for RepositorySource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RepositorySource::Simulated => f.write_str("Simulated"),
+            // The connection string may carry a password.
+            RepositorySource::SqlServer(_) => f.write_str("SqlServer(<redacted>)"),
+        }
+    }
+}
+
 /// TLS key material (PEM files).
 #[derive(Debug, Clone)]
 pub struct TlsFiles {
@@ -106,6 +128,8 @@ pub struct Config {
     /// Allow plaintext on a non-loopback address (never the default).
     pub allow_insecure_plaintext: bool,
     pub limits: Limits,
+    pub repository: RepositorySource,
+    pub galaxy_limits: crate::galaxy::GalaxyLimits,
 }
 
 /// A configuration that must not start.
@@ -139,6 +163,8 @@ impl Config {
             tls: None,
             allow_insecure_plaintext: false,
             limits: Limits::default(),
+            repository: RepositorySource::Simulated,
+            galaxy_limits: crate::galaxy::GalaxyLimits::default(),
         }
     }
 
@@ -165,6 +191,18 @@ impl Config {
         if l.heartbeat_interval.is_zero() || l.heartbeat_grace < l.heartbeat_interval {
             return Err(ConfigError::Limit(
                 "the heartbeat grace must be at least one heartbeat interval".into(),
+            ));
+        }
+        let g = &self.galaxy_limits;
+        if g.default_page_size == 0
+            || g.max_page_size < g.default_page_size
+            || g.watch_buffer == 0
+            || g.poll_interval.is_zero()
+        {
+            return Err(ConfigError::Limit(
+                "galaxy page sizes, watch buffer and poll interval must be positive, and the \
+                 maximum page at least the default"
+                    .into(),
             ));
         }
         if l.heartbeat_ceiling < l.heartbeat_grace {

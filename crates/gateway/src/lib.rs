@@ -17,6 +17,8 @@ pub mod config;
 pub mod deploys;
 pub mod error;
 pub mod events;
+pub mod galaxy;
+pub mod galaxy_service;
 pub mod server;
 pub mod service;
 pub mod session;

@@ -12,7 +12,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use mxgateway::auth::{KeyOptions, KeyStore, Scope};
-use mxgateway::config::{self, Config, GalaxySource, TlsFiles};
+use mxgateway::config::{self, Config, GalaxySource, RepositorySource, TlsFiles};
 use mxgateway::{Gateway, StartError};
 
 /// Exit status for an invalid configuration (EX_USAGE from sysexits).
@@ -59,6 +59,15 @@ struct ServeArgs {
     /// (default 1000 ms). Deterministic: the same spec gives the same galaxy.
     #[arg(long, value_name = "SPEC", value_parser = parse_generated_galaxy)]
     generated_galaxy: Option<GeneratedGalaxy>,
+    /// Browse a real Galaxy Repository on SQL Server instead of the simulated galaxy's embedded
+    /// copy: an ADO.NET connection string, e.g. "server=tcp:gr-node,1433;database=ZB;
+    /// IntegratedSecurity=false;user=reader;password=...;TrustServerCertificate=true".
+    /// Prefer the environment variable: it may hold a password.
+    #[arg(long, env = config::env::GALAXY_REPOSITORY, hide_env_values = true)]
+    galaxy_repository: Option<String>,
+    /// How often a SQL Server Galaxy Repository is polled for a new deploy.
+    #[arg(long)]
+    galaxy_poll_interval_ms: Option<u64>,
     /// A standalone worker executable (e.g. mxgateway-worker). Default: this binary in worker mode.
     #[arg(long, env = config::env::WORKER_PATH)]
     worker_path: Option<PathBuf>,
@@ -235,6 +244,13 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .zip(args.tls_key)
         .map(|(cert, key)| TlsFiles { cert, key });
     config.allow_insecure_plaintext = args.allow_insecure_plaintext;
+    if let Some(connection) = args.galaxy_repository {
+        config.repository = RepositorySource::SqlServer(connection);
+    }
+    config.galaxy_limits.poll_interval = millis(
+        args.galaxy_poll_interval_ms,
+        config.galaxy_limits.poll_interval,
+    );
     let l = &mut config.limits;
     l.max_sessions = args.max_sessions.unwrap_or(l.max_sessions);
     l.session_idle_timeout = millis(args.session_idle_timeout_ms, l.session_idle_timeout);

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mxgateway_plant_link::server::PlantLinkServer;
+use mxgateway_proto::v1::galaxy_repository_server::GalaxyRepositoryServer;
 use mxgateway_proto::v1::mx_access_gateway_server::MxAccessGatewayServer;
 use mxgateway_sim::Plant;
 use rand::Rng;
@@ -19,7 +20,9 @@ use tonic::transport::{Identity, Server, ServerTlsConfig};
 use tracing::{info, warn};
 
 use crate::auth::KeyStore;
-use crate::config::{Config, ConfigError, GalaxySource};
+use crate::config::{Config, ConfigError, GalaxySource, RepositorySource};
+use crate::galaxy::GalaxyHub;
+use crate::galaxy_service::GalaxyRepositoryService;
 use crate::service::GatewayService;
 use crate::session::SessionManager;
 use crate::worker::{PlantEndpoint, WorkerCommand};
@@ -44,6 +47,8 @@ pub enum StartError {
     Tls(String),
     #[error("server reflection setup failed: {0}")]
     Reflection(String),
+    #[error("cannot open the Galaxy Repository: {0}")]
+    Repository(String),
 }
 
 /// A running gateway.
@@ -53,6 +58,7 @@ pub struct Gateway {
     plant: Plant,
     keys: Arc<KeyStore>,
     sessions: Arc<SessionManager>,
+    galaxy: Arc<GalaxyHub>,
     bootstrap_key_file: Option<PathBuf>,
     cancel: CancellationToken,
     tracker: TaskTracker,
@@ -147,6 +153,24 @@ impl Gateway {
             });
         }
 
+        let hub = match &config.repository {
+            RepositorySource::Simulated => {
+                GalaxyHub::simulated(plant.clone(), config.galaxy_limits.clone()).await
+            }
+            RepositorySource::SqlServer(connection) => {
+                GalaxyHub::sql_server(connection, config.galaxy_limits.clone()).await
+            }
+        }
+        .map_err(|e| StartError::Repository(crate::auth::redact(&e)))?;
+        hub.spawn_follower(cancel.clone(), &tracker);
+        let galaxy_svc = GalaxyRepositoryServer::new(GalaxyRepositoryService::new(
+            keys.clone(),
+            hub.clone(),
+            cancel.clone(),
+        ))
+        .max_decoding_message_size(config.limits.max_message_bytes)
+        .max_encoding_message_size(config.limits.max_message_bytes);
+
         let service = GatewayService::new(keys.clone(), sessions.clone());
         let max = config.limits.max_message_bytes;
         let svc = MxAccessGatewayServer::new(service)
@@ -157,6 +181,9 @@ impl Gateway {
         let (health_reporter, health) = tonic_health::server::health_reporter();
         health_reporter
             .set_serving::<MxAccessGatewayServer<GatewayService>>()
+            .await;
+        health_reporter
+            .set_serving::<GalaxyRepositoryServer<GalaxyRepositoryService>>()
             .await;
         let reflection = tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(mxgateway_proto::FILE_DESCRIPTOR_SET)
@@ -175,6 +202,7 @@ impl Gateway {
                 .add_service(health)
                 .add_service(reflection)
                 .add_service(svc)
+                .add_service(galaxy_svc)
                 .serve_with_incoming_shutdown(
                     TcpListenerStream::new(listener),
                     shutdown.cancelled_owned(),
@@ -187,6 +215,7 @@ impl Gateway {
             plant,
             keys,
             sessions,
+            galaxy: hub,
             bootstrap_key_file,
             cancel,
             tracker,
@@ -207,6 +236,11 @@ impl Gateway {
     /// The shared simulated galaxy (for fault injection in tests and admin tools).
     pub fn plant(&self) -> &Plant {
         &self.plant
+    }
+
+    /// The Galaxy Repository (browse, deploy feed, simulated deploys).
+    pub fn galaxy(&self) -> &Arc<GalaxyHub> {
+        &self.galaxy
     }
 
     /// The API key store.

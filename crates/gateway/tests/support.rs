@@ -22,6 +22,9 @@ use tonic::transport::Channel;
 use tonic::{Request, Status};
 
 pub type Client = MxAccessGatewayClient<InterceptedService<Channel, Auth>>;
+pub type GalaxyClient = mxgateway_proto::v1::galaxy_repository_client::GalaxyRepositoryClient<
+    InterceptedService<Channel, Auth>,
+>;
 
 /// Adds the bearer key to every call.
 #[derive(Clone)]
@@ -96,6 +99,19 @@ impl TestGateway {
             .expect("connects");
         MxAccessGatewayClient::with_interceptor(channel, Auth(key.to_string()))
             .max_decoding_message_size(64 * 1024 * 1024)
+    }
+
+    pub async fn galaxy(&self, key: &str) -> GalaxyClient {
+        let channel = Channel::from_shared(format!("http://{}", self.gateway.local_addr()))
+            .unwrap()
+            .connect()
+            .await
+            .expect("connects");
+        mxgateway_proto::v1::galaxy_repository_client::GalaxyRepositoryClient::with_interceptor(
+            channel,
+            Auth(key.to_string()),
+        )
+        .max_decoding_message_size(64 * 1024 * 1024)
     }
 
     pub async fn admin(&self) -> Client {

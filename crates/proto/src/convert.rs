@@ -176,6 +176,22 @@ pub fn category_to_pb(c: mx::StatusCategory) -> v1::MxStatusCategory {
     }
 }
 
+/// Proto security classification for a vendor one.
+pub fn security_to_pb(c: mx::SecurityClassification) -> v1::SecurityClassification {
+    use mx::SecurityClassification as C;
+    use v1::SecurityClassification as P;
+    match c {
+        C::Undefined => P::Undefined,
+        C::FreeAccess => P::FreeAccess,
+        C::Operate => P::Operate,
+        C::SecuredWrite => P::SecuredWrite,
+        C::VerifiedWrite => P::VerifiedWrite,
+        C::Tune => P::Tune,
+        C::Configure => P::Configure,
+        C::ViewOnly => P::ViewOnly,
+    }
+}
+
 /// Proto source number for a vendor source.
 pub fn source_to_pb(s: mx::StatusSource) -> v1::MxStatusSource {
     use mx::StatusSource as S;

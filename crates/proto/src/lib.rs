@@ -37,7 +37,9 @@ pub mod generated {
 pub const FILE_DESCRIPTOR_SET: &[u8] =
     include_bytes!(concat!(env!("OUT_DIR"), "/mxgateway_descriptor.bin"));
 
-pub use convert::{data_type_from_pb, data_type_to_pb, timestamp_from_pb, timestamp_to_pb};
+pub use convert::{
+    data_type_from_pb, data_type_to_pb, security_to_pb, timestamp_from_pb, timestamp_to_pb,
+};
 /// `mxgateway.plant.v1`: frames on the plant link.
 pub use generated::mxgateway::plant::v1 as plant;
 /// `mxgateway.v1`: the gateway service, commands, events and values.
