@@ -69,6 +69,10 @@ impl Gateway {
     /// Validates `config`, starts everything and begins serving.
     pub async fn start(config: Config) -> Result<Gateway, StartError> {
         config.validate()?;
+        // Both ring (tonic) and aws-lc-rs (tiberius) are linked, so rustls cannot
+        // pick a process default by itself; choose ring. An already installed
+        // provider (a second gateway in one process) is fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let plant = match &config.galaxy {
             GalaxySource::Demo => Plant::demo(),
             GalaxySource::File(path) => {
