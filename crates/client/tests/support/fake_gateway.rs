@@ -428,6 +428,9 @@ impl FakeServer {
         let (shutdown, signal) = oneshot::channel::<()>();
         let mut builder = Server::builder();
         if let Some(identity) = identity {
+            // A workspace build links both rustls providers (tiberius brings
+            // aws-lc-rs), and tonic's TLS server asks for the process default.
+            let _ = rustls::crypto::ring::default_provider().install_default();
             builder = builder
                 .tls_config(ServerTlsConfig::new().identity(identity))
                 .unwrap();
