@@ -215,8 +215,8 @@ async fn demo_attributes_follow_the_template_chain_and_overrides() {
     assert_eq!(verified.security, SecurityClassification::VerifiedWrite);
     assert_eq!(verified.raw_security_classification, 3);
 
-    let hi = attribute("Tank_001", "Level.Hi");
-    assert_eq!(hi.full_tag_reference, "Tank_001.Level.Hi");
+    let hi = attribute("Tank_001", "Level.Max");
+    assert_eq!(hi.full_tag_reference, "Tank_001.Level.Max");
     assert_eq!(hi.security, SecurityClassification::Tune);
 
     // Overrides that change only values or generators keep the inherited metadata.

@@ -49,3 +49,20 @@ pub enum AuthError {
     #[error("authentication failed for user {user:?}: unknown user or wrong password")]
     InvalidCredentials { user: String },
 }
+
+/// Why [`crate::Plant::acknowledge_alarm`] did not acknowledge.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AlarmAckError {
+    /// No alarm has this reference.
+    #[error("no alarm {reference:?} in the galaxy")]
+    UnknownAlarm { reference: String },
+    /// The runtime refused, as it would refuse a write to `.AckMsg`: detail
+    /// 1015 (already acknowledged), 1014 (no acknowledge privilege) or 1004
+    /// (comment too long). `record` is the alarm as it stands.
+    #[error("acknowledgement of {} refused with detail {}", record.reference, status.detail)]
+    Refused {
+        status: mxgateway_mx::MxStatus,
+        record: Box<crate::alarms::AlarmRecord>,
+    },
+}

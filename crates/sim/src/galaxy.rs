@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use mxgateway_mx::{DataType, MxValue, SecurityClassification};
 
+use crate::alarms::{compile_alarms, number_alarms, AlarmField, AlarmMeta};
 use crate::convert::{toml_to_value, Repr};
 use crate::error::ModelError;
 use crate::generator::Generator;
@@ -61,6 +62,11 @@ pub(crate) enum ObjectKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Builtin {
     ScanState,
+    /// A sub-attribute of alarm `alarm` (an index into `Schema::alarms`).
+    Alarm {
+        alarm: u16,
+        field: AlarmField,
+    },
 }
 
 /// One attribute as the runtime needs it.
@@ -76,6 +82,9 @@ pub(crate) struct AttrMeta {
     pub generator: Generator,
     pub scan_period_ms: u64,
     pub builtin: Option<Builtin>,
+    /// The alarms (indexes into `Schema::alarms`) whose condition watches this
+    /// attribute; empty for almost every attribute.
+    pub alarm_sources: Box<[u16]>,
 }
 
 /// The attributes of an object, shared between instances where possible.
@@ -84,12 +93,23 @@ pub(crate) struct Schema {
     pub attrs: Vec<AttrMeta>,
     /// Lower-cased name → index.
     index: HashMap<Box<str>, u16>,
+    /// The alarm primitives, whose sub-attributes are in `attrs`.
+    pub alarms: Vec<AlarmMeta>,
+    /// Lower-cased alarm name → index into `alarms`.
+    alarm_index: HashMap<Box<str>, u16>,
 }
 
 impl Schema {
     /// Finds an attribute by name, case-insensitively.
     pub(crate) fn find(&self, name: &str) -> Option<u16> {
         self.index.get(name.to_ascii_lowercase().as_str()).copied()
+    }
+
+    /// Finds an alarm primitive by name (`Level.Hi`), case-insensitively.
+    pub(crate) fn find_alarm(&self, name: &str) -> Option<u16> {
+        self.alarm_index
+            .get(name.to_ascii_lowercase().as_str())
+            .copied()
     }
 }
 
@@ -106,6 +126,9 @@ pub(crate) struct Object {
     pub host: Option<ObjectId>,
     pub schema: Arc<Schema>,
     pub first_point: PointId,
+    /// The object's alarms are `first_alarm + index into schema.alarms` in the
+    /// runtime's alarm table.
+    pub first_alarm: u32,
 }
 
 impl Object {
@@ -132,6 +155,8 @@ pub(crate) struct Galaxy {
     /// (container, lower-cased contained name) → object.
     children: HashMap<(ObjectId, Box<str>), ObjectId>,
     pub point_count: u32,
+    /// Alarms of all objects.
+    pub alarm_count: u32,
     pub scan_groups: Vec<ScanGroup>,
     /// Every object after all objects it depends on for scan state.
     pub topo_order: Vec<ObjectId>,
@@ -175,7 +200,8 @@ fn merge_attribute(base: &mut AttributeDef, over: &AttributeDef) {
         value,
         generator,
         scan_period_ms,
-        description
+        description,
+        alarms
     );
 }
 
@@ -254,6 +280,7 @@ fn builtin_attributes() -> Vec<AttrMeta> {
         generator: Generator::Static,
         scan_period_ms: DEFAULT_SCAN_PERIOD_MS,
         builtin: Some(Builtin::ScanState),
+        alarm_sources: Box::default(),
     }]
 }
 
@@ -265,22 +292,61 @@ fn compile_schema(
     problems: &mut Vec<String>,
 ) -> Arc<Schema> {
     let mut attrs = builtin_attributes();
+    let mut with_alarms = Vec::new();
     for def in defs {
         match compile_attribute(def, default_period) {
-            Ok(meta) => attrs.push(meta),
+            Ok(meta) => {
+                if def.alarms.is_some() {
+                    with_alarms.push((def, attrs.len()));
+                }
+                attrs.push(meta);
+            }
             Err(e) => problems.push(format!("{owner}: attribute {:?}: {e}", def.name)),
+        }
+    }
+    // Alarm sub-attributes come after every declared attribute.
+    let mut alarms = Vec::new();
+    for (def, source) in with_alarms {
+        let Some(alarms_def) = &def.alarms else {
+            continue;
+        };
+        if source >= usize::from(u16::MAX) {
+            continue; // Reported below as too many attributes.
+        }
+        if let Err(e) = compile_alarms(def, alarms_def, source as u16, &mut attrs, &mut alarms) {
+            problems.push(format!("{owner}: attribute {:?}: {e}", def.name));
         }
     }
     if attrs.len() > usize::from(u16::MAX) {
         problems.push(format!("{owner}: more than {} attributes", u16::MAX));
         attrs.truncate(usize::from(u16::MAX));
+        alarms.clear();
     }
-    let index = attrs
+    number_alarms(&mut attrs, &alarms);
+    let mut index: HashMap<Box<str>, u16> = HashMap::with_capacity(attrs.len());
+    for (i, a) in attrs.iter().enumerate() {
+        if index
+            .insert(a.name.to_ascii_lowercase().into_boxed_str(), i as u16)
+            .is_some()
+            && a.builtin.is_some()
+        {
+            problems.push(format!(
+                "{owner}: alarm attribute {:?} is also declared as an attribute",
+                a.name
+            ));
+        }
+    }
+    let alarm_index = alarms
         .iter()
         .enumerate()
         .map(|(i, a)| (a.name.to_ascii_lowercase().into_boxed_str(), i as u16))
         .collect();
-    Arc::new(Schema { attrs, index })
+    Arc::new(Schema {
+        attrs,
+        index,
+        alarms,
+        alarm_index,
+    })
 }
 
 fn compile_attribute(def: &AttributeDef, default_period: u64) -> Result<AttrMeta, String> {
@@ -329,6 +395,7 @@ fn compile_attribute(def: &AttributeDef, default_period: u64) -> Result<AttrMeta
         generator,
         scan_period_ms,
         builtin: None,
+        alarm_sources: Box::default(),
     })
 }
 
@@ -664,11 +731,14 @@ impl Galaxy {
         // Number the points and group scan work by period.
         let mut objects = Vec::with_capacity(pending.len());
         let mut next_point: u64 = 0;
+        let mut next_alarm: u64 = 0;
         let mut groups: BTreeMap<u64, Vec<(PointId, ObjectId)>> = BTreeMap::new();
         for (i, p) in pending.into_iter().enumerate() {
             let schema = p.schema.expect("schemas exist when there are no problems");
             let first_point = next_point;
             next_point += schema.attrs.len() as u64;
+            let first_alarm = next_alarm;
+            next_alarm += schema.alarms.len() as u64;
             if next_point > u64::from(u32::MAX) {
                 problems.push("the galaxy has more than 2^32 attributes".into());
                 break;
@@ -690,6 +760,7 @@ impl Galaxy {
                 host: p.host.map(|h| h as ObjectId),
                 schema,
                 first_point: first_point as PointId,
+                first_alarm: first_alarm as u32,
             });
         }
         if !problems.is_empty() {
@@ -706,6 +777,8 @@ impl Galaxy {
             by_tag,
             children,
             point_count: next_point as u32,
+            // Every alarm has at least nine points, so this fits when points do.
+            alarm_count: next_alarm as u32,
             scan_groups: groups
                 .into_iter()
                 .map(|(period_ms, mut points)| {

@@ -9,7 +9,9 @@
 //! - `reference`: item reference resolution (grows into the full grammar).
 //! - `convert`, `generator`, `security`: value conversion, signal generators, users
 //!   and write rules.
-//! - `plant`: the runtime ([`Plant`], [`Connection`], [`Updates`]).
+//! - `plant`: the runtime ([`Plant`], [`Connection`], [`Updates`]); its
+//!   `alarms` submodule runs alarm conditions and the alarm feed.
+//! - `alarms`: alarm primitives, alarm records and the alarm query filter.
 //!
 //! This crate is domain logic only: no wire formats. The plant link crate exposes it
 //! to workers; `docs/galaxy-model.md` documents the file format and the conventions.
@@ -44,6 +46,7 @@
 
 #![forbid(unsafe_code)]
 
+mod alarms;
 mod convert;
 mod error;
 mod galaxy;
@@ -54,19 +57,23 @@ mod plant;
 mod reference;
 mod security;
 
-pub use error::{AuthError, ModelError, PlantError};
+pub use alarms::{
+    AlarmCondition, AlarmFilter, AlarmRecord, AlarmState, DEFAULT_ALARM_PRIORITY,
+    MAX_ACK_COMMENT_CHARS,
+};
+pub use error::{AlarmAckError, AuthError, ModelError, PlantError};
 pub use galaxy::{DEFAULT_SCAN_PERIOD_MS, MAX_ARRAY_LEN, MAX_IDENTIFIER_LEN, SCAN_STATE};
 pub use generate::{
     generated_attribute_name, generated_tag_name, GENERATED_AREAS, GENERATED_TEMPLATE,
 };
 pub use model::{
-    AreaDef, AttributeDef, CounterDef, EngineDef, GalaxyModel, GeneratorDef, ObjectDef, Permission,
-    PlatformDef, RampDef, RandomWalkDef, SequenceDef, SineDef, SquareDef, TemplateDef, UserDef,
-    DEMO_GALAXY_TOML,
+    AlarmsDef, AreaDef, AttributeDef, CounterDef, DiscreteAlarmDef, EngineDef, GalaxyModel,
+    GeneratorDef, LimitAlarmDef, ObjectDef, Permission, PlatformDef, RampDef, RandomWalkDef,
+    SequenceDef, SineDef, SquareDef, TemplateDef, UserDef, DEMO_GALAXY_TOML,
 };
 pub use plant::{
-    Connection, DeployInfo, Plant, PlantConfig, PlantStats, Update, Updates, WriteRequest,
-    DEFAULT_QUEUE_CAPACITY,
+    AlarmFeed, AlarmFeedEvent, AlarmSnapshot, Connection, DeployInfo, Plant, PlantConfig,
+    PlantStats, Update, Updates, WriteRequest, DEFAULT_ALARM_FEED_CAPACITY, DEFAULT_QUEUE_CAPACITY,
 };
 pub use security::{FIRST_USER_ID, OPEN_SECURITY_USER_ID};
 

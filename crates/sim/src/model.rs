@@ -187,6 +187,67 @@ pub struct AttributeDef {
     pub scan_period_ms: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// Alarm conditions on this attribute (limit alarms on Integer, Float and
+    /// Double scalars, a discrete alarm on a Boolean scalar). An override
+    /// replaces the inherited set as a whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alarms: Option<AlarmsDef>,
+}
+
+/// The alarm conditions of one attribute `X`. Each becomes an alarm primitive
+/// with the sub-attributes of `mxaccess-semantics.md` §8: limit alarms are
+/// named `X.HiHi`, `X.Hi`, `X.Lo` and `X.LoLo` (with a writable `.Limit`),
+/// the discrete alarm is named `X` itself.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlarmsDef {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hihi: Option<LimitAlarmDef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hi: Option<LimitAlarmDef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lo: Option<LimitAlarmDef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lolo: Option<LimitAlarmDef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discrete: Option<DiscreteAlarmDef>,
+}
+
+/// A limit alarm: HiHi and Hi are in alarm while the value is at or above the
+/// limit, Lo and LoLo while it is at or below; leaving the alarm needs the
+/// value to pass the limit by more than `deadband`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitAlarmDef {
+    pub limit: f64,
+    /// 1 (most urgent) to 999; 500 when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<i32>,
+    /// "Value HiHi", "Value Hi", "Value Lo" or "Value LoLo" when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    /// The alarm message; "<tag name> <attribute> <condition>" when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Hysteresis in the attribute's units (>= 0); 0 when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadband: Option<f64>,
+}
+
+/// A discrete alarm on a Boolean attribute: in alarm while the value equals
+/// `state` (true when absent).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiscreteAlarmDef {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<i32>,
+    /// "Discrete" when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
 }
 
 /// A signal generator: how an attribute changes on every scan of its period.

@@ -23,6 +23,8 @@
 //! either the old galaxy or the new one, never a mix; a scan task notices the swap
 //! by pointer comparison before it ticks (and is woken by the deploy watch).
 
+mod alarms;
+
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -37,11 +39,15 @@ use tokio::sync::{watch, Notify};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::convert::{convert_array, convert_scalar, element, set_element};
+use self::alarms::{ack_status, AlarmRt, FeedItem};
+pub use self::alarms::{AlarmFeed, AlarmFeedEvent, AlarmSnapshot, DEFAULT_ALARM_FEED_CAPACITY};
+use crate::alarms::{AlarmField, MAX_ACK_COMMENT_CHARS};
+use crate::convert::{convert_array, convert_scalar, element, set_element, Repr};
 use crate::error::{AuthError, ModelError, PlantError};
 use crate::galaxy::{Builtin, Galaxy, ObjectId, PointId};
 use crate::generator::StepContext;
 use crate::model::GalaxyModel;
+use crate::model::Permission;
 use crate::reference::{self, Resolved, Selector};
 use crate::security::Users;
 use crate::security::{authorize_write, WriteIdentity, OPEN_SECURITY_USER_ID};
@@ -54,12 +60,16 @@ pub const DEFAULT_QUEUE_CAPACITY: usize = 65_536;
 pub struct PlantConfig {
     /// Live entries a connection's queue holds before it conflates per subscription.
     pub queue_capacity: usize,
+    /// Alarm transitions an alarm feed subscriber may fall behind before it is
+    /// resynchronized from a snapshot.
+    pub alarm_feed_capacity: usize,
 }
 
 impl Default for PlantConfig {
     fn default() -> Self {
         PlantConfig {
             queue_capacity: DEFAULT_QUEUE_CAPACITY,
+            alarm_feed_capacity: DEFAULT_ALARM_FEED_CAPACITY,
         }
     }
 }
@@ -252,6 +262,12 @@ struct State {
     conns: Vec<Option<ConnEntry>>,
     free_slots: Vec<u32>,
     fanout: Fanout,
+    /// One entry per alarm of the galaxy (`Object::first_alarm` + index).
+    alarms: Vec<AlarmRt>,
+    /// Alarm transitions published since the plant started.
+    alarm_sequence: u64,
+    /// The alarm feed; sent to only under this lock.
+    alarm_feed: tokio::sync::broadcast::Sender<FeedItem>,
 }
 
 /// Builds the update a subscriber sees for a point right now.
@@ -434,7 +450,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl State {
     /// The state of a freshly built plant: deploy generation 1 at `now`.
-    fn new(galaxy: Galaxy, model: Arc<GalaxyModel>, now: Timestamp) -> State {
+    fn new(galaxy: Galaxy, model: Arc<GalaxyModel>, now: Timestamp, config: &PlantConfig) -> State {
         let (object_count, attribute_count) = deploy_counts(&galaxy);
         let mut points = Vec::with_capacity(galaxy.point_count as usize);
         for obj in &galaxy.objects {
@@ -447,7 +463,7 @@ impl State {
                 });
             }
         }
-        State {
+        let mut state = State {
             points,
             objects: vec![ObjectRt::default(); galaxy.objects.len()],
             ticks: vec![0; galaxy.scan_groups.len()],
@@ -463,7 +479,12 @@ impl State {
                 object_count,
                 attribute_count,
             },
-        }
+            alarms: Vec::new(),
+            alarm_sequence: 0,
+            alarm_feed: alarms::feed_channel(config.alarm_feed_capacity),
+        };
+        state.init_alarms(now);
+        state
     }
 
     /// Swaps in a new galaxy (the locked part of [`Plant::deploy`]): builds the
@@ -604,6 +625,7 @@ impl State {
         self.points = points;
         self.objects = objects;
         self.ticks = ticks;
+        self.redeploy_alarms(&old, &carry.objects, time);
         let old_model = std::mem::replace(&mut self.model, model);
         self.deploy = DeployInfo {
             generation: self.deploy.generation.saturating_add(1),
@@ -630,6 +652,7 @@ impl State {
         let group = &galaxy.scan_groups[g];
         self.ticks[g] += 1;
         let tick = self.ticks[g];
+        let mut alarm_work = Vec::new();
         let State {
             points,
             objects,
@@ -657,6 +680,9 @@ impl State {
             ps.value = next;
             ps.timestamp = now;
             ps.quality = quality::GOOD;
+            if !meta.alarm_sources.is_empty() {
+                alarm_work.push((o, (p - obj.first_point) as u16));
+            }
             // While disconnected values move on silently; reconnecting delivers them.
             if *connected {
                 if let Some(subs) = &ps.subs {
@@ -668,6 +694,10 @@ impl State {
                     }
                 }
             }
+        }
+        // Alarms after the whole scan, so conditions see this scan's values.
+        for (o, attr) in alarm_work {
+            self.evaluate_alarms_of(o, attr, now);
         }
     }
 
@@ -754,7 +784,7 @@ impl Plant {
             points = galaxy.point_count,
             "plant built"
         );
-        let state = State::new(galaxy, Arc::new(model), Timestamp::now());
+        let state = State::new(galaxy, Arc::new(model), Timestamp::now(), &config);
         let (deploys, _) = watch::channel(state.deploy);
         Ok(Plant {
             inner: Arc::new(Inner {
@@ -1276,6 +1306,49 @@ impl Connection {
         ) {
             return status;
         }
+        let alarm_field = match meta.builtin {
+            Some(Builtin::Alarm { alarm, field }) => Some((alarm, field)),
+            _ => None,
+        };
+        match alarm_field {
+            Some((alarm, AlarmField::AckMsg)) => {
+                // Writing `.AckMsg` acknowledges, for the writing user.
+                let comment = match convert_scalar(&req.value, Repr::Str) {
+                    Ok(MxValue::String(s)) => s,
+                    Ok(_) => return operational_error(detail::CONVERSION_NOT_SUPPORTED),
+                    Err(code) => return operational_error(code),
+                };
+                if comment.chars().count() > MAX_ACK_COMMENT_CHARS {
+                    return operational_error(detail::DATA_OUT_OF_RANGE);
+                }
+                let user = entry
+                    .authenticated
+                    .contains(&req.user_id)
+                    .then(|| galaxy.users.by_id(req.user_id))
+                    .flatten();
+                if galaxy.security_enabled
+                    && !user.is_some_and(|u| u.permissions.has(Permission::AckAlarms))
+                {
+                    return ack_status(detail::NO_ALARM_ACK_PRIVILEGE);
+                }
+                let operator = user.map(|u| u.name.clone()).unwrap_or_default();
+                let now = Timestamp::now();
+                return match st.ack_alarm(t.object, alarm, &comment, &operator, now) {
+                    Ok(()) => MxStatus::OK,
+                    Err(status) => status,
+                };
+            }
+            Some((_, AlarmField::Priority)) => {
+                let in_range = matches!(
+                    convert_scalar(&req.value, Repr::Int),
+                    Ok(MxValue::Int32(p)) if (1..=999).contains(&p)
+                );
+                if !in_range {
+                    return operational_error(detail::DATA_OUT_OF_RANGE);
+                }
+            }
+            _ => {}
+        }
         let ps = &mut st.points[t.point as usize];
         let converted = match t.selector {
             Selector::Value => convert_scalar(&req.value, meta.repr).map(|v| ps.value = v),
@@ -1293,6 +1366,12 @@ impl Connection {
         ps.timestamp = req.timestamp.unwrap_or_else(Timestamp::now);
         ps.quality = quality::GOOD;
         st.fan_out_point(t.object, t.point);
+        // A new value or a new limit may raise or clear alarms at once.
+        let now = Timestamp::now();
+        match alarm_field {
+            Some((alarm, AlarmField::Limit)) => st.evaluate_alarm(t.object, alarm, now),
+            _ => st.evaluate_alarms_of(t.object, t.attr, now),
+        }
         MxStatus::OK
     }
 

@@ -44,6 +44,8 @@ impl Permissions {
 pub(crate) struct User {
     /// The lower-cased name: who this is, across deploys.
     key: String,
+    /// The name as the model spells it (for acknowledgements).
+    pub name: String,
     password: String,
     /// For `ArchestrAUserToId` (which the worker does not offer yet), and to tell
     /// users apart across deploys.
@@ -79,6 +81,7 @@ impl Users {
             users.by_name.insert(key.clone(), users.users.len());
             users.users.push(User {
                 key,
+                name: def.name.clone(),
                 password: def.password.clone(),
                 guid,
                 permissions: Permissions::from_list(&def.permissions),
@@ -99,6 +102,12 @@ impl Users {
     pub(crate) fn by_id(&self, id: i32) -> Option<&User> {
         let idx = id.checked_sub(FIRST_USER_ID)?;
         self.users.get(usize::try_from(idx).ok()?)
+    }
+
+    /// A user by name, case-insensitively.
+    pub(crate) fn by_name(&self, name: &str) -> Option<&User> {
+        self.users
+            .get(*self.by_name.get(&name.to_ascii_lowercase())?)
     }
 
     /// Whether `id` names the same user (name, case-insensitively, and GUID) in

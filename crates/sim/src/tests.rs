@@ -10,6 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::*;
 
+mod alarms;
 mod deploy;
 
 // === helpers ===
@@ -375,8 +376,8 @@ async fn unknown_objects_and_attributes_fail_with_config_errors() {
 #[test]
 fn attribute_names_with_dots_resolve() {
     let plant = Plant::demo();
-    assert_eq!(value(&plant, "Tank_001.Level.Hi"), MxValue::Double(90.0));
-    assert_eq!(value(&plant, "Tank_001.Level.Lo"), MxValue::Double(10.0));
+    assert_eq!(value(&plant, "Tank_001.Level.Max"), MxValue::Double(90.0));
+    assert_eq!(value(&plant, "Tank_001.Level.Min"), MxValue::Double(10.0));
     assert!(plant.read("Tank_001.Level").is_ok());
     assert_eq!(
         plant.read("Tank_001.Level.Mid").unwrap_err().detail,
@@ -1006,6 +1007,7 @@ async fn a_slow_connection_stays_bounded_and_keeps_the_latest_values() {
         GalaxyModel::generated(1_000, 10, 100),
         PlantConfig {
             queue_capacity: CAPACITY,
+            ..PlantConfig::default()
         },
     )
     .unwrap();
