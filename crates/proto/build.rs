@@ -8,6 +8,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let files = [
         "mxgateway/v1/values.proto",
         "mxgateway/v1/commands.proto",
+        "mxgateway/v1/alarms.proto",
         "mxgateway/v1/gateway.proto",
         "mxgateway/v1/galaxy.proto",
         "mxgateway/worker/v1/worker.proto",

@@ -46,6 +46,9 @@ pub enum GatewayError {
     /// simulated deploy on a gateway that browses a real repository).
     #[error("{0}")]
     FailedPrecondition(String),
+    /// Something the request names does not exist (an alarm reference).
+    #[error("{0}")]
+    NotFound(String),
 }
 
 impl GatewayError {
@@ -66,6 +69,7 @@ impl GatewayError {
             GatewayError::FailedPrecondition(_) => {
                 (Code::FailedPrecondition, "failed-precondition")
             }
+            GatewayError::NotFound(_) => (Code::NotFound, "not-found"),
         }
     }
 }
@@ -114,6 +118,7 @@ mod tests {
             (GatewayError::Internal("oops".into()), Code::Internal),
             (GatewayError::ShuttingDown, Code::Unavailable),
             (GatewayError::Aborted("stale".into()), Code::Aborted),
+            (GatewayError::NotFound("no alarm".into()), Code::NotFound),
             (
                 GatewayError::FailedPrecondition("real".into()),
                 Code::FailedPrecondition,

@@ -175,7 +175,12 @@ impl Gateway {
         .max_decoding_message_size(config.limits.max_message_bytes)
         .max_encoding_message_size(config.limits.max_message_bytes);
 
-        let service = GatewayService::new(keys.clone(), sessions.clone());
+        let service = GatewayService::new(
+            keys.clone(),
+            sessions.clone(),
+            plant.clone(),
+            cancel.clone(),
+        );
         let max = config.limits.max_message_bytes;
         let svc = MxAccessGatewayServer::new(service)
             .max_decoding_message_size(max)

@@ -8,16 +8,20 @@ use std::time::Duration;
 use futures::Stream;
 use mxgateway_proto::v1::mx_access_gateway_server::MxAccessGateway;
 use mxgateway_proto::v1::{
-    mx_command::Command, CloseSessionReply, CloseSessionRequest, MxCommandReply, MxCommandRequest,
-    OpenSessionReply, OpenSessionRequest, ProtocolStatus, ServerLimits, StreamEventsReply,
-    StreamEventsRequest,
+    mx_command::Command, AcknowledgeAlarmReply, AcknowledgeAlarmRequest, AlarmEvent, AlarmRecord,
+    CloseSessionReply, CloseSessionRequest, MxCommandReply, MxCommandRequest, OpenSessionReply,
+    OpenSessionRequest, ProtocolStatus, QueryActiveAlarmsRequest, ServerLimits,
+    StreamAlarmsRequest, StreamEventsReply, StreamEventsRequest,
 };
 use mxgateway_proto::worker::TagConstraints;
+use mxgateway_sim::Plant;
 use mxgateway_worker_protocol::WORKER_PROTOCOL_VERSION;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
+use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
 
+use crate::alarms::{self, AlarmAccess};
 use crate::auth::{extract_bearer, KeyStore, Principal, Scope};
 use crate::error::GatewayError;
 use crate::events::{Poll, StreamEnd};
@@ -31,6 +35,7 @@ pub const CAPABILITIES: &[&str] = &[
     "bulk-read-commands",
     "bulk-write-commands",
     "tag-constraints",
+    "alarms",
 ];
 
 /// Time a ReadBulk reply may take beyond its read timeout (the worker's
@@ -46,11 +51,25 @@ const STREAM_CHANNEL_MESSAGES: usize = 4;
 pub struct GatewayService {
     keys: Arc<KeyStore>,
     sessions: Arc<SessionManager>,
+    /// The runtime the alarm RPCs read and acknowledge.
+    plant: Plant,
+    /// Ends alarm streams when the gateway shuts down.
+    shutdown: CancellationToken,
 }
 
 impl GatewayService {
-    pub fn new(keys: Arc<KeyStore>, sessions: Arc<SessionManager>) -> Self {
-        GatewayService { keys, sessions }
+    pub fn new(
+        keys: Arc<KeyStore>,
+        sessions: Arc<SessionManager>,
+        plant: Plant,
+        shutdown: CancellationToken,
+    ) -> Self {
+        GatewayService {
+            keys,
+            sessions,
+            plant,
+            shutdown,
+        }
     }
 
     fn authenticate<T>(&self, request: &Request<T>) -> Result<Principal, GatewayError> {
@@ -133,6 +152,8 @@ fn check_session_id(id: &str) -> Result<(), GatewayError> {
 }
 
 type EventStream = Pin<Box<dyn Stream<Item = Result<StreamEventsReply, Status>> + Send>>;
+type AlarmEventStream = Pin<Box<dyn Stream<Item = Result<AlarmEvent, Status>> + Send>>;
+type AlarmRecordStream = Pin<Box<dyn Stream<Item = Result<AlarmRecord, Status>> + Send>>;
 
 #[tonic::async_trait]
 impl MxAccessGateway for GatewayService {
@@ -282,5 +303,43 @@ impl MxAccessGateway for GatewayService {
             }
         });
         Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
+    }
+
+    type StreamAlarmsStream = AlarmEventStream;
+
+    async fn stream_alarms(
+        &self,
+        request: Request<StreamAlarmsRequest>,
+    ) -> Result<Response<Self::StreamAlarmsStream>, Status> {
+        let principal = self.authenticate(&request)?;
+        Self::require(&principal, Scope::AlarmsRead)?;
+        let access = AlarmAccess::new(&principal, request.into_inner().filter)?;
+        let rx = alarms::stream(&self.plant, access, self.shutdown.clone());
+        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
+    }
+
+    type QueryActiveAlarmsStream = AlarmRecordStream;
+
+    async fn query_active_alarms(
+        &self,
+        request: Request<QueryActiveAlarmsRequest>,
+    ) -> Result<Response<Self::QueryActiveAlarmsStream>, Status> {
+        let principal = self.authenticate(&request)?;
+        Self::require(&principal, Scope::AlarmsRead)?;
+        let access = AlarmAccess::new(&principal, request.into_inner().filter)?;
+        let records = alarms::query_active(&self.plant, &access);
+        Ok(Response::new(Box::pin(tokio_stream::iter(
+            records.into_iter().map(Ok),
+        ))))
+    }
+
+    async fn acknowledge_alarm(
+        &self,
+        request: Request<AcknowledgeAlarmRequest>,
+    ) -> Result<Response<AcknowledgeAlarmReply>, Status> {
+        let principal = self.authenticate(&request)?;
+        Self::require(&principal, Scope::AlarmsAck)?;
+        let reply = alarms::acknowledge(&self.plant, &principal, request.into_inner())?;
+        Ok(Response::new(reply))
     }
 }

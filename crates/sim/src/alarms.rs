@@ -503,6 +503,8 @@ pub struct AlarmRecord {
     pub description: String,
     /// The source attribute's value.
     pub value: MxValue,
+    /// The source attribute's data type (also the limit's).
+    pub data_type: DataType,
     /// The limit, for limit alarms.
     pub limit: Option<MxValue>,
     /// The quality of `.InAlarm` (that of the source attribute).
@@ -718,6 +720,7 @@ mod tests {
             category: String::new(),
             description: String::new(),
             value: MxValue::Empty,
+            data_type: DataType::Double,
             limit: None,
             quality: 192,
             time_alarm_on: None,

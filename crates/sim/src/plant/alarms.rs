@@ -395,6 +395,7 @@ impl State {
             category: text(am.fields.category),
             description: text(am.fields.description),
             value: self.points[source].value.clone(),
+            data_type: obj.schema.attrs[usize::from(am.source)].data_type,
             limit: am.fields.limit.map(|l| value_of(l).clone()),
             quality,
             time_alarm_on: rt.time_on,

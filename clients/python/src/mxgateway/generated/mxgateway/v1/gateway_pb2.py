@@ -22,32 +22,33 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from mxgateway.generated.mxgateway.v1 import alarms_pb2 as mxgateway_dot_v1_dot_alarms__pb2
 from mxgateway.generated.mxgateway.v1 import commands_pb2 as mxgateway_dot_v1_dot_commands__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1amxgateway/v1/gateway.proto\x12\x0cmxgateway.v1\x1a\x1bmxgateway/v1/commands.proto\"1\n\x12OpenSessionRequest\x12\x1b\n\x13\x63lient_session_name\x18\x01 \x01(\t\"\xd8\x01\n\x0cServerLimits\x12\x14\n\x0cmax_sessions\x18\x01 \x01(\r\x12\x16\n\x0emax_bulk_items\x18\x02 \x01(\r\x12\x19\n\x11max_message_bytes\x18\x03 \x01(\r\x12\x1c\n\x14\x65vent_queue_capacity\x18\x04 \x01(\r\x12\"\n\x1a\x64\x65\x66\x61ult_command_timeout_ms\x18\x05 \x01(\r\x12\x1f\n\x17session_idle_timeout_ms\x18\x06 \x01(\r\x12\x1c\n\x14max_events_per_batch\x18\x07 \x01(\r\"\xb3\x01\n\x10OpenSessionReply\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x17\n\x0fgateway_version\x18\x02 \x01(\t\x12\x14\n\x0c\x63\x61pabilities\x18\x03 \x03(\t\x12*\n\x06limits\x18\x04 \x01(\x0b\x32\x1a.mxgateway.v1.ServerLimits\x12\x1f\n\x17worker_protocol_version\x18\x05 \x01(\r\x12\x0f\n\x07\x62\x61\x63kend\x18\x06 \x01(\t\")\n\x13\x43loseSessionRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\"#\n\x11\x43loseSessionReply\x12\x0e\n\x06\x63losed\x18\x01 \x01(\x08\"d\n\x10MxCommandRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x12\n\ntimeout_ms\x18\x02 \x01(\r\x12(\n\x07\x63ommand\x18\x03 \x01(\x0b\x32\x17.mxgateway.v1.MxCommand\")\n\x13StreamEventsRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\"q\n\x11StreamEventsReply\x12%\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x15.mxgateway.v1.MxEvent\x12\x1c\n\x14\x63onflated_since_last\x18\x02 \x01(\x04\x12\x17\n\x0f\x63onflated_total\x18\x03 \x01(\x04\x32\xd4\x02\n\x0fMxAccessGateway\x12O\n\x0bOpenSession\x12 .mxgateway.v1.OpenSessionRequest\x1a\x1e.mxgateway.v1.OpenSessionReply\x12R\n\x0c\x43loseSession\x12!.mxgateway.v1.CloseSessionRequest\x1a\x1f.mxgateway.v1.CloseSessionReply\x12\x46\n\x06Invoke\x12\x1e.mxgateway.v1.MxCommandRequest\x1a\x1c.mxgateway.v1.MxCommandReply\x12T\n\x0cStreamEvents\x12!.mxgateway.v1.StreamEventsRequest\x1a\x1f.mxgateway.v1.StreamEventsReply0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1amxgateway/v1/gateway.proto\x12\x0cmxgateway.v1\x1a\x19mxgateway/v1/alarms.proto\x1a\x1bmxgateway/v1/commands.proto\"1\n\x12OpenSessionRequest\x12\x1b\n\x13\x63lient_session_name\x18\x01 \x01(\t\"\xd8\x01\n\x0cServerLimits\x12\x14\n\x0cmax_sessions\x18\x01 \x01(\r\x12\x16\n\x0emax_bulk_items\x18\x02 \x01(\r\x12\x19\n\x11max_message_bytes\x18\x03 \x01(\r\x12\x1c\n\x14\x65vent_queue_capacity\x18\x04 \x01(\r\x12\"\n\x1a\x64\x65\x66\x61ult_command_timeout_ms\x18\x05 \x01(\r\x12\x1f\n\x17session_idle_timeout_ms\x18\x06 \x01(\r\x12\x1c\n\x14max_events_per_batch\x18\x07 \x01(\r\"\xb3\x01\n\x10OpenSessionReply\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x17\n\x0fgateway_version\x18\x02 \x01(\t\x12\x14\n\x0c\x63\x61pabilities\x18\x03 \x03(\t\x12*\n\x06limits\x18\x04 \x01(\x0b\x32\x1a.mxgateway.v1.ServerLimits\x12\x1f\n\x17worker_protocol_version\x18\x05 \x01(\r\x12\x0f\n\x07\x62\x61\x63kend\x18\x06 \x01(\t\")\n\x13\x43loseSessionRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\"#\n\x11\x43loseSessionReply\x12\x0e\n\x06\x63losed\x18\x01 \x01(\x08\"d\n\x10MxCommandRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x12\n\ntimeout_ms\x18\x02 \x01(\r\x12(\n\x07\x63ommand\x18\x03 \x01(\x0b\x32\x17.mxgateway.v1.MxCommand\")\n\x13StreamEventsRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\"q\n\x11StreamEventsReply\x12%\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x15.mxgateway.v1.MxEvent\x12\x1c\n\x14\x63onflated_since_last\x18\x02 \x01(\x04\x12\x17\n\x0f\x63onflated_total\x18\x03 \x01(\x04\x32\xdd\x04\n\x0fMxAccessGateway\x12O\n\x0bOpenSession\x12 .mxgateway.v1.OpenSessionRequest\x1a\x1e.mxgateway.v1.OpenSessionReply\x12R\n\x0c\x43loseSession\x12!.mxgateway.v1.CloseSessionRequest\x1a\x1f.mxgateway.v1.CloseSessionReply\x12\x46\n\x06Invoke\x12\x1e.mxgateway.v1.MxCommandRequest\x1a\x1c.mxgateway.v1.MxCommandReply\x12T\n\x0cStreamEvents\x12!.mxgateway.v1.StreamEventsRequest\x1a\x1f.mxgateway.v1.StreamEventsReply0\x01\x12M\n\x0cStreamAlarms\x12!.mxgateway.v1.StreamAlarmsRequest\x1a\x18.mxgateway.v1.AlarmEvent0\x01\x12X\n\x11QueryActiveAlarms\x12&.mxgateway.v1.QueryActiveAlarmsRequest\x1a\x19.mxgateway.v1.AlarmRecord0\x01\x12^\n\x10\x41\x63knowledgeAlarm\x12%.mxgateway.v1.AcknowledgeAlarmRequest\x1a#.mxgateway.v1.AcknowledgeAlarmReplyb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'mxgateway.v1.gateway_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_OPENSESSIONREQUEST']._serialized_start=73
-  _globals['_OPENSESSIONREQUEST']._serialized_end=122
-  _globals['_SERVERLIMITS']._serialized_start=125
-  _globals['_SERVERLIMITS']._serialized_end=341
-  _globals['_OPENSESSIONREPLY']._serialized_start=344
-  _globals['_OPENSESSIONREPLY']._serialized_end=523
-  _globals['_CLOSESESSIONREQUEST']._serialized_start=525
-  _globals['_CLOSESESSIONREQUEST']._serialized_end=566
-  _globals['_CLOSESESSIONREPLY']._serialized_start=568
-  _globals['_CLOSESESSIONREPLY']._serialized_end=603
-  _globals['_MXCOMMANDREQUEST']._serialized_start=605
-  _globals['_MXCOMMANDREQUEST']._serialized_end=705
-  _globals['_STREAMEVENTSREQUEST']._serialized_start=707
-  _globals['_STREAMEVENTSREQUEST']._serialized_end=748
-  _globals['_STREAMEVENTSREPLY']._serialized_start=750
-  _globals['_STREAMEVENTSREPLY']._serialized_end=863
-  _globals['_MXACCESSGATEWAY']._serialized_start=866
-  _globals['_MXACCESSGATEWAY']._serialized_end=1206
+  _globals['_OPENSESSIONREQUEST']._serialized_start=100
+  _globals['_OPENSESSIONREQUEST']._serialized_end=149
+  _globals['_SERVERLIMITS']._serialized_start=152
+  _globals['_SERVERLIMITS']._serialized_end=368
+  _globals['_OPENSESSIONREPLY']._serialized_start=371
+  _globals['_OPENSESSIONREPLY']._serialized_end=550
+  _globals['_CLOSESESSIONREQUEST']._serialized_start=552
+  _globals['_CLOSESESSIONREQUEST']._serialized_end=593
+  _globals['_CLOSESESSIONREPLY']._serialized_start=595
+  _globals['_CLOSESESSIONREPLY']._serialized_end=630
+  _globals['_MXCOMMANDREQUEST']._serialized_start=632
+  _globals['_MXCOMMANDREQUEST']._serialized_end=732
+  _globals['_STREAMEVENTSREQUEST']._serialized_start=734
+  _globals['_STREAMEVENTSREQUEST']._serialized_end=775
+  _globals['_STREAMEVENTSREPLY']._serialized_start=777
+  _globals['_STREAMEVENTSREPLY']._serialized_end=890
+  _globals['_MXACCESSGATEWAY']._serialized_start=893
+  _globals['_MXACCESSGATEWAY']._serialized_end=1498
 # @@protoc_insertion_point(module_scope)

@@ -1,3 +1,4 @@
+from mxgateway.generated.mxgateway.v1 import alarms_pb2 as _alarms_pb2
 from mxgateway.generated.mxgateway.v1 import commands_pb2 as _commands_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor

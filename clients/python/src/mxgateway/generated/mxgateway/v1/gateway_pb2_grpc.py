@@ -3,6 +3,7 @@
 import grpc
 import warnings
 
+from mxgateway.generated.mxgateway.v1 import alarms_pb2 as mxgateway_dot_v1_dot_alarms__pb2
 from mxgateway.generated.mxgateway.v1 import commands_pb2 as mxgateway_dot_v1_dot_commands__pb2
 from mxgateway.generated.mxgateway.v1 import gateway_pb2 as mxgateway_dot_v1_dot_gateway__pb2
 
@@ -55,6 +56,21 @@ class MxAccessGatewayStub:
                 request_serializer=mxgateway_dot_v1_dot_gateway__pb2.StreamEventsRequest.SerializeToString,
                 response_deserializer=mxgateway_dot_v1_dot_gateway__pb2.StreamEventsReply.FromString,
                 _registered_method=True)
+        self.StreamAlarms = channel.unary_stream(
+                '/mxgateway.v1.MxAccessGateway/StreamAlarms',
+                request_serializer=mxgateway_dot_v1_dot_alarms__pb2.StreamAlarmsRequest.SerializeToString,
+                response_deserializer=mxgateway_dot_v1_dot_alarms__pb2.AlarmEvent.FromString,
+                _registered_method=True)
+        self.QueryActiveAlarms = channel.unary_stream(
+                '/mxgateway.v1.MxAccessGateway/QueryActiveAlarms',
+                request_serializer=mxgateway_dot_v1_dot_alarms__pb2.QueryActiveAlarmsRequest.SerializeToString,
+                response_deserializer=mxgateway_dot_v1_dot_alarms__pb2.AlarmRecord.FromString,
+                _registered_method=True)
+        self.AcknowledgeAlarm = channel.unary_unary(
+                '/mxgateway.v1.MxAccessGateway/AcknowledgeAlarm',
+                request_serializer=mxgateway_dot_v1_dot_alarms__pb2.AcknowledgeAlarmRequest.SerializeToString,
+                response_deserializer=mxgateway_dot_v1_dot_alarms__pb2.AcknowledgeAlarmReply.FromString,
+                _registered_method=True)
 
 
 class MxAccessGatewayServicer:
@@ -90,6 +106,29 @@ class MxAccessGatewayServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def StreamAlarms(self, request, context):
+        """Alarms (session-less; see alarms.proto and docs/alarms.md).
+        A snapshot of the active alarms matching the filter, then every
+        transition. Scope alarms:read.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def QueryActiveAlarms(self, request, context):
+        """The active alarms matching the filter, most urgent first. Scope alarms:read.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AcknowledgeAlarm(self, request, context):
+        """Acknowledges one alarm, as a write to its `.AckMsg` would. Scope alarms:ack.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_MxAccessGatewayServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -112,6 +151,21 @@ def add_MxAccessGatewayServicer_to_server(servicer, server):
                     servicer.StreamEvents,
                     request_deserializer=mxgateway_dot_v1_dot_gateway__pb2.StreamEventsRequest.FromString,
                     response_serializer=mxgateway_dot_v1_dot_gateway__pb2.StreamEventsReply.SerializeToString,
+            ),
+            'StreamAlarms': grpc.unary_stream_rpc_method_handler(
+                    servicer.StreamAlarms,
+                    request_deserializer=mxgateway_dot_v1_dot_alarms__pb2.StreamAlarmsRequest.FromString,
+                    response_serializer=mxgateway_dot_v1_dot_alarms__pb2.AlarmEvent.SerializeToString,
+            ),
+            'QueryActiveAlarms': grpc.unary_stream_rpc_method_handler(
+                    servicer.QueryActiveAlarms,
+                    request_deserializer=mxgateway_dot_v1_dot_alarms__pb2.QueryActiveAlarmsRequest.FromString,
+                    response_serializer=mxgateway_dot_v1_dot_alarms__pb2.AlarmRecord.SerializeToString,
+            ),
+            'AcknowledgeAlarm': grpc.unary_unary_rpc_method_handler(
+                    servicer.AcknowledgeAlarm,
+                    request_deserializer=mxgateway_dot_v1_dot_alarms__pb2.AcknowledgeAlarmRequest.FromString,
+                    response_serializer=mxgateway_dot_v1_dot_alarms__pb2.AcknowledgeAlarmReply.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -222,6 +276,87 @@ class MxAccessGateway:
             '/mxgateway.v1.MxAccessGateway/StreamEvents',
             mxgateway_dot_v1_dot_gateway__pb2.StreamEventsRequest.SerializeToString,
             mxgateway_dot_v1_dot_gateway__pb2.StreamEventsReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StreamAlarms(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/mxgateway.v1.MxAccessGateway/StreamAlarms',
+            mxgateway_dot_v1_dot_alarms__pb2.StreamAlarmsRequest.SerializeToString,
+            mxgateway_dot_v1_dot_alarms__pb2.AlarmEvent.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def QueryActiveAlarms(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/mxgateway.v1.MxAccessGateway/QueryActiveAlarms',
+            mxgateway_dot_v1_dot_alarms__pb2.QueryActiveAlarmsRequest.SerializeToString,
+            mxgateway_dot_v1_dot_alarms__pb2.AlarmRecord.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AcknowledgeAlarm(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mxgateway.v1.MxAccessGateway/AcknowledgeAlarm',
+            mxgateway_dot_v1_dot_alarms__pb2.AcknowledgeAlarmRequest.SerializeToString,
+            mxgateway_dot_v1_dot_alarms__pb2.AcknowledgeAlarmReply.FromString,
             options,
             channel_credentials,
             insecure,
