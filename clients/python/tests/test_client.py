@@ -154,6 +154,7 @@ async def test_raw_returns_mxaccess_failures_and_checked_raises(
     fake.invoke_replies.append(_failed_reply())
     with pytest.raises(MxAccessError) as e:
         await session.invoke(command)
+    assert isinstance(e.value.reply, pb.MxCommandReply)
     assert e.value.reply.message == "unknown handle"
     assert e.value.hresult == -2147024809
     assert e.value.status is not None and e.value.status.category == 7
@@ -171,7 +172,7 @@ async def test_raw_raises_protocol_failures(fake: FakeGateway, client: GatewayCl
     with pytest.raises(MxGatewayCommandError) as e:
         await client.invoke_raw(pb.MxCommandRequest(session_id="sess-1"))
     assert not isinstance(e.value, MxAccessError)
-    assert e.value.reply is not None
+    assert isinstance(e.value.reply, pb.MxCommandReply)
     assert e.value.reply.protocol_status == pb.PROTOCOL_STATUS_INVALID_REQUEST
 
 

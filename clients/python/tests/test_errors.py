@@ -131,7 +131,8 @@ def test_protocol_failures_raise_on_the_raw_path(protocol_status: int) -> None:
     with pytest.raises(MxGatewayCommandError) as e:
         check_protocol(reply)
     assert not isinstance(e.value, MxAccessError)
-    assert e.value.reply is not None and e.value.reply.protocol_status == protocol_status
+    assert isinstance(e.value.reply, pb.MxCommandReply)
+    assert e.value.reply.protocol_status == protocol_status
 
 
 def test_ok_and_unspecified_protocol_status_pass() -> None:
@@ -149,5 +150,5 @@ def test_checked_reply_carries_the_first_failed_status() -> None:
     with pytest.raises(MxAccessError) as e:
         check_reply(reply)
     assert e.value.hresult == 0 and e.value.status == failed
-    assert len(e.value.reply.statuses) == 2
+    assert isinstance(e.value.reply, pb.MxCommandReply) and len(e.value.reply.statuses) == 2
     assert "SECURITY_ERROR" in str(e.value) and "1012" in str(e.value)

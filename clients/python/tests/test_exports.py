@@ -12,6 +12,8 @@ EXPECTED = {
     "ERROR_KIND_METADATA",
     "PROTOCOL",
     "VALUE_TYPES",
+    "AlarmEvent",
+    "AlarmRecord",
     "ClientOptions",
     "DeployEvent",
     "EventStream",
@@ -27,6 +29,7 @@ EXPECTED = {
     "MxGatewayError",
     "MxGatewayInternalError",
     "MxGatewayInvalidArgumentError",
+    "MxGatewayNotFoundError",
     "MxGatewayResourceExhaustedError",
     "MxGatewaySessionError",
     "MxGatewayShuttingDownError",
@@ -87,9 +90,15 @@ def test_every_module_has_a_docstring_and_all() -> None:
 
 
 def test_pb_exposes_every_generated_message() -> None:
-    from mxgateway.generated.mxgateway.v1 import commands_pb2, galaxy_pb2, gateway_pb2, values_pb2
+    from mxgateway.generated.mxgateway.v1 import (
+        alarms_pb2,
+        commands_pb2,
+        galaxy_pb2,
+        gateway_pb2,
+        values_pb2,
+    )
 
-    for module in (values_pb2, commands_pb2, gateway_pb2, galaxy_pb2):
+    for module in (values_pb2, commands_pb2, gateway_pb2, galaxy_pb2, alarms_pb2):
         for name in module.DESCRIPTOR.message_types_by_name:
             assert name in mxgateway.pb.__all__, name
         for name in module.DESCRIPTOR.enum_types_by_name:
@@ -100,3 +109,8 @@ def test_galaxy_names_are_the_generated_messages() -> None:
     assert mxgateway.GalaxyObject is mxgateway.pb.GalaxyObject
     assert mxgateway.GalaxyAttribute is mxgateway.pb.GalaxyAttribute
     assert mxgateway.DeployEvent is mxgateway.pb.DeployEvent
+
+
+def test_alarm_names_are_the_generated_messages() -> None:
+    assert mxgateway.AlarmEvent is mxgateway.pb.AlarmEvent
+    assert mxgateway.AlarmRecord is mxgateway.pb.AlarmRecord

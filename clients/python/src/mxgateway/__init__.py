@@ -20,6 +20,11 @@ Typical use::
         finally:
             await session.close()
 
+    async with await GatewayClient.connect(endpoint="gw:5001", api_key=key) as client:
+        for alarm in await client.query_active_alarms(min_priority=1, max_priority=500):
+            print(alarm.reference, pb.AlarmState.Name(alarm.state))
+        await client.acknowledge_alarm("Tank_001.Level.Hi", "seen", operator="supervisor")
+
     async with await GalaxyRepositoryClient.connect(endpoint="gw:5001", api_key=key) as galaxy:
         async for obj in galaxy.iter_hierarchy():  # one page at a time
             print(obj.tag_name, [a.full_tag_reference for a in obj.attributes])
@@ -30,7 +35,7 @@ from __future__ import annotations
 from . import pb
 from ._bulk import Write2Entry, WriteEntry, WriteSecured2Entry, WriteSecuredEntry
 from ._check import category_name, source_name, status_is_failure
-from ._client import GatewayClient
+from ._client import AlarmEvent, AlarmRecord, GatewayClient
 from ._errors import (
     ERROR_KIND_METADATA,
     MxAccessError,
@@ -41,6 +46,7 @@ from ._errors import (
     MxGatewayError,
     MxGatewayInternalError,
     MxGatewayInvalidArgumentError,
+    MxGatewayNotFoundError,
     MxGatewayResourceExhaustedError,
     MxGatewaySessionError,
     MxGatewayShuttingDownError,
@@ -65,6 +71,8 @@ __all__ = [
     "ERROR_KIND_METADATA",
     "PROTOCOL",
     "VALUE_TYPES",
+    "AlarmEvent",
+    "AlarmRecord",
     "ClientOptions",
     "DeployEvent",
     "EventStream",
@@ -80,6 +88,7 @@ __all__ = [
     "MxGatewayError",
     "MxGatewayInternalError",
     "MxGatewayInvalidArgumentError",
+    "MxGatewayNotFoundError",
     "MxGatewayResourceExhaustedError",
     "MxGatewaySessionError",
     "MxGatewayShuttingDownError",

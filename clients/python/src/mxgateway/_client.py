@@ -2,19 +2,45 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from types import TracebackType
 
 import grpc
 
-from ._check import check_protocol
-from ._errors import MxGatewayInternalError
+from ._check import check_protocol, status_is_failure
+from ._errors import MxAccessError, MxGatewayInternalError
 from ._options import ClientOptions, merge_options
 from ._session import EventStream, Session
 from ._streams import RpcStream
 from ._transport import SERVICE, Transport
-from .generated.mxgateway.v1 import commands_pb2, gateway_pb2
+from .generated.mxgateway.v1 import alarms_pb2, commands_pb2, gateway_pb2
 
-__all__ = ["GatewayClient"]
+__all__ = ["AlarmEvent", "AlarmRecord", "GatewayClient"]
+
+#: One message of :meth:`GatewayClient.stream_alarms` (a snapshot record,
+#: the end of a snapshot, or a transition).
+AlarmEvent = alarms_pb2.AlarmEvent
+#: One alarm as it stands at the moment a message describes.
+AlarmRecord = alarms_pb2.AlarmRecord
+
+#: The largest priority bound the wire can carry (a ``uint32``); the gateway
+#: itself accepts 1..999, and 0 for an open end.
+_MAX_PRIORITY_BOUND = 2**32 - 1
+
+
+def alarm_filter(
+    queries: Sequence[str], min_priority: int, max_priority: int
+) -> alarms_pb2.AlarmFilter:
+    """The ``AlarmFilter`` of the alarm calls; ``ValueError`` for what the wire
+    cannot carry (a bare string for ``queries``, a bound outside uint32)."""
+    if isinstance(queries, (str, bytes)):
+        raise ValueError("queries must be a sequence of query strings, not one string")
+    for name, bound in (("min_priority", min_priority), ("max_priority", max_priority)):
+        if not 0 <= bound <= _MAX_PRIORITY_BOUND:
+            raise ValueError(f"{name} {bound} is outside 0..{_MAX_PRIORITY_BOUND}")
+    return alarms_pb2.AlarmFilter(
+        queries=list(queries), min_priority=min_priority, max_priority=max_priority
+    )
 
 
 class GatewayClient:
@@ -134,6 +160,93 @@ class GatewayClient:
     def stream_events(self, session_id: str) -> EventStream:
         """A session's events one at a time (batches flattened)."""
         return EventStream(self.stream_events_raw(session_id))
+
+    # === alarms (session-less) ===
+
+    def stream_alarms(
+        self, queries: Sequence[str] = (), min_priority: int = 0, max_priority: int = 0
+    ) -> RpcStream[alarms_pb2.AlarmEvent]:
+        """StreamAlarms: a snapshot of the active alarms, then every transition.
+
+        The stream starts with one ``ALARM_EVENT_KIND_SNAPSHOT`` message per
+        active alarm matching the filter, closed by ``SNAPSHOT_END`` (its
+        ``snapshot_count`` says how many preceded it), then one ``TRANSITION``
+        per state change of a matching alarm, in order. A later snapshot with
+        ``resync`` set (the stream fell behind, or a deploy replaced the
+        alarms) replaces everything seen before it.
+
+        ``queries`` are alarm queries (``\\Galaxy!Area``,
+        ``\\Galaxy!Area!Tank_*``; none: every alarm), ``min_priority`` and
+        ``max_priority`` the inclusive priority range (0: open). Needs the
+        ``alarms:read`` scope; a malformed query raises
+        :class:`MxGatewayInvalidArgumentError` at the first iteration. The
+        stream opens at the first iteration (bounded by the timeout; an open
+        stream is not). Leaving the loop, ``aclose()``, the end of an
+        ``async with`` block or cancelling the consuming task cancels the
+        gRPC call.
+        """
+        request = alarms_pb2.StreamAlarmsRequest(
+            filter=alarm_filter(queries, min_priority, max_priority)
+        )
+        return self._transport.server_stream("StreamAlarms", request, alarms_pb2.AlarmEvent)
+
+    async def query_active_alarms(
+        self, queries: Sequence[str] = (), min_priority: int = 0, max_priority: int = 0
+    ) -> list[alarms_pb2.AlarmRecord]:
+        """QueryActiveAlarms: the active alarms (``UNACK_ALM``, ``ACK_ALM``,
+        ``UNACK_RTN``) matching the filter, most urgent first.
+
+        The filter is that of :meth:`stream_alarms`; scope ``alarms:read``.
+        The timeout bounds the whole call, as for a unary call.
+        """
+        request = alarms_pb2.QueryActiveAlarmsRequest(
+            filter=alarm_filter(queries, min_priority, max_priority)
+        )
+        async with self._transport.server_stream(
+            "QueryActiveAlarms", request, alarms_pb2.AlarmRecord, finite=True
+        ) as records:
+            return [record async for record in records]
+
+    async def acknowledge_alarm_raw(
+        self, reference: str, comment: str = "", operator: str = ""
+    ) -> alarms_pb2.AcknowledgeAlarmReply:
+        """AcknowledgeAlarm, returning the gateway's reply as is.
+
+        ``reference`` is ``TagName.AlarmName`` (``Tank_001.Level.Hi``) or
+        ``Area!TagName.AlarmName``; ``comment`` (at most 256 characters) is
+        written to the alarm's ``.AckMsg``; ``operator`` names the galaxy user
+        acknowledging (with galaxy security on, one allowed to acknowledge
+        alarms). Needs the ``alarms:ack`` scope.
+
+        Raises only for gateway failures: an unknown reference is
+        :class:`MxGatewayNotFoundError`, a too long comment
+        :class:`MxGatewayInvalidArgumentError`. A refusal by the alarm
+        runtime (detail 1015: already acknowledged; 1014: no privilege) is a
+        reply whose ``status`` failed.
+        """
+        reply = await self._transport.unary(
+            "AcknowledgeAlarm",
+            alarms_pb2.AcknowledgeAlarmRequest(
+                reference=reference, comment=comment, operator=operator
+            ),
+            alarms_pb2.AcknowledgeAlarmReply,
+        )
+        return reply
+
+    async def acknowledge_alarm(
+        self, reference: str, comment: str = "", operator: str = ""
+    ) -> alarms_pb2.AlarmRecord:
+        """AcknowledgeAlarm, checked: returns the alarm after the call.
+
+        As :meth:`acknowledge_alarm_raw`, but a refused acknowledgement raises
+        :class:`MxAccessError` with the raw :class:`AcknowledgeAlarmReply` in
+        ``reply`` and its failed status in ``status`` (``detail`` 1015:
+        already acknowledged; 1014: the operator may not acknowledge alarms).
+        """
+        reply = await self.acknowledge_alarm_raw(reference, comment, operator)
+        if reply.HasField("status") and status_is_failure(reply.status):
+            raise MxAccessError(reply, reply.status)
+        return reply.alarm
 
     # === lifetime ===
 

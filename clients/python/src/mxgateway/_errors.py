@@ -9,6 +9,8 @@ The tree::
     ├── MxGatewayAuthenticationError    missing, malformed, unknown or revoked API key
     ├── MxGatewayAuthorizationError     the key lacks the scope for this call
     ├── MxGatewaySessionError           unknown session, another key's session, or closed
+    ├── MxGatewayNotFoundError          the request names something the gateway does not
+    │                                   know (an unknown alarm reference)
     ├── MxGatewayWorkerError            the session's worker died or is unavailable
     ├── MxGatewayInvalidArgumentError   the gateway rejected the request as malformed
     ├── MxGatewayResourceExhaustedError a gateway limit (sessions, queue, size) was hit
@@ -20,7 +22,8 @@ The tree::
         │                               one that does not apply to this gateway
         │                               (FAILED_PRECONDITION)
         └── MxAccessError               MXAccess reported a failure
-                                        (``reply``, ``hresult``, ``status``)
+                                        (``reply``, ``hresult``, ``status``); also a
+                                        refused alarm acknowledgement
 
 Every gRPC error is classified by :func:`map_rpc_error`, the only function
 that looks at a :class:`grpc.aio.AioRpcError`: the gateway's
@@ -36,7 +39,7 @@ from typing import cast
 
 import grpc
 
-from .generated.mxgateway.v1 import commands_pb2, values_pb2
+from .generated.mxgateway.v1 import alarms_pb2, commands_pb2, values_pb2
 
 __all__ = [
     "ERROR_KIND_METADATA",
@@ -48,6 +51,7 @@ __all__ = [
     "MxGatewayError",
     "MxGatewayInternalError",
     "MxGatewayInvalidArgumentError",
+    "MxGatewayNotFoundError",
     "MxGatewayResourceExhaustedError",
     "MxGatewaySessionError",
     "MxGatewayShuttingDownError",
@@ -124,6 +128,15 @@ class MxGatewaySessionError(MxGatewayError):
     prefix = "session error"
 
 
+class MxGatewayNotFoundError(MxGatewayError):
+    """The request names something the gateway does not know: an unknown
+    alarm reference (the gateway's kind ``not-found``). A ``NOT_FOUND``
+    status without that kind stays a :class:`MxGatewaySessionError`."""
+
+    kind = "not-found"
+    prefix = "not found"
+
+
 class MxGatewayWorkerError(MxGatewayError):
     """The session's worker died or is unavailable (the message says why)."""
 
@@ -181,12 +194,14 @@ class MxGatewayCommandError(MxGatewayError):
     def __init__(
         self,
         message: str,
-        reply: commands_pb2.MxCommandReply | None = None,
+        reply: commands_pb2.MxCommandReply | alarms_pb2.AcknowledgeAlarmReply | None = None,
         *,
         code: grpc.StatusCode | None = None,
     ) -> None:
         super().__init__(message, code=code)
-        #: The raw reply, for a protocol-failure reply; ``None`` for a gRPC status.
+        #: The raw reply: the :class:`MxCommandReply` of a protocol failure
+        #: (or of an :class:`MxAccessError`), the :class:`AcknowledgeAlarmReply`
+        #: of a refused acknowledgement; ``None`` for a gRPC status.
         self.reply = reply
 
 
@@ -196,19 +211,31 @@ class MxAccessError(MxGatewayCommandError):
     Only the checked calls raise it. ``reply`` is the raw reply, ``hresult``
     its HRESULT and ``status`` the first failed status (``None`` when only the
     HRESULT failed).
+
+    :meth:`GatewayClient.acknowledge_alarm` raises it too when the alarm
+    runtime refuses an acknowledgement (detail 1015: already acknowledged;
+    1014: the operator may not acknowledge alarms). ``reply`` is then the
+    :class:`AcknowledgeAlarmReply` (with the alarm as it stands after the
+    call), ``status`` its failed status, and ``hresult`` 0 (there is none).
     """
 
     kind = "mxaccess"
     #: Always the raw reply (never ``None`` here).
-    reply: commands_pb2.MxCommandReply
+    reply: commands_pb2.MxCommandReply | alarms_pb2.AcknowledgeAlarmReply
 
     def __init__(
         self,
-        reply: commands_pb2.MxCommandReply,
+        reply: commands_pb2.MxCommandReply | alarms_pb2.AcknowledgeAlarmReply,
         status: values_pb2.MxStatus | None,
     ) -> None:
-        super().__init__(_mxaccess_message(reply, status), reply)
-        self.hresult = reply.hresult
+        if isinstance(reply, alarms_pb2.AcknowledgeAlarmReply):
+            message = _ack_refused_message(reply, status)
+            hresult = 0
+        else:
+            message = _mxaccess_message(reply, status)
+            hresult = reply.hresult
+        super().__init__(message, reply)
+        self.hresult = hresult
         self.status = status
 
     def __str__(self) -> str:
@@ -234,6 +261,32 @@ def _mxaccess_message(
         )
     if reply.message:
         text += f": {reply.message}"
+    return text
+
+
+#: The alarm acknowledgement refusals the gateway documents, by detail code.
+_ACK_DETAIL_NAMES = {
+    1014: "the operator may not acknowledge alarms",
+    1015: "the alarm is already acknowledged",
+}
+
+
+def _ack_refused_message(
+    reply: alarms_pb2.AcknowledgeAlarmReply, status: values_pb2.MxStatus | None
+) -> str:
+    """The text ``mxgw`` prints for a refused acknowledgement, to the byte."""
+    from ._check import category_name, source_name
+
+    s = status if status is not None else reply.status
+    text = (
+        f"MXAccess refused the acknowledgement: status category {category_name(s.category)}, "
+        f"detail {s.detail}, detected by {source_name(s.detected_by)}"
+    )
+    reason = _ACK_DETAIL_NAMES.get(s.detail)
+    if reason is not None:
+        text += f" ({reason})"
+    if reply.HasField("alarm"):
+        text += f": {reply.alarm.reference}"
     return text
 
 
@@ -263,6 +316,7 @@ _BY_KIND: dict[str, type[MxGatewayError]] = {
     "unauthenticated": MxGatewayAuthenticationError,
     "permission-denied": MxGatewayAuthorizationError,
     "session-not-found": MxGatewaySessionError,
+    "not-found": MxGatewayNotFoundError,
     "session-limit": MxGatewayResourceExhaustedError,
     "resource-exhausted": MxGatewayResourceExhaustedError,
     "worker-unavailable": MxGatewayWorkerError,

@@ -145,16 +145,28 @@ class Transport:
         return cast(Reply, reply)
 
     def server_stream(
-        self, method: str, request: pb_message.Message, reply_type: type[Reply]
+        self,
+        method: str,
+        request: pb_message.Message,
+        reply_type: type[Reply],
+        *,
+        finite: bool = False,
     ) -> RpcStream[Reply]:
         """A server stream. No gRPC deadline (it would end a healthy stream);
-        the timeout bounds only the wait for the gateway to accept it."""
+        the timeout bounds only the wait for the gateway to accept it.
+
+        ``finite=True`` is for a stream that is one answer read to its end
+        (QueryActiveAlarms): the timeout is then also its gRPC deadline, as
+        for a unary call, so the whole call is bounded."""
         call = self.channel.unary_stream(
             method_path(method, self.service),
             request_serializer=_serialize,
             response_deserializer=reply_type.FromString,
         )
-        return RpcStream(call(request, metadata=self.metadata), self.redactor, self.timeout)
+        deadline = self.timeout if finite else None
+        return RpcStream(
+            call(request, metadata=self.metadata, timeout=deadline), self.redactor, self.timeout
+        )
 
     async def close(self) -> None:
         """Closes the channel; calls still running fail with ``CANCELLED``."""

@@ -6,6 +6,81 @@ Use ``from mxgateway import pb`` and then ``pb.MxCommandReply``, ``pb.MxEvent``,
 
 from __future__ import annotations
 
+from .generated.mxgateway.v1.alarms_pb2 import (
+    ALARM_CONDITION_DISCRETE as ALARM_CONDITION_DISCRETE,
+)
+from .generated.mxgateway.v1.alarms_pb2 import (
+    ALARM_CONDITION_HI as ALARM_CONDITION_HI,
+)
+from .generated.mxgateway.v1.alarms_pb2 import (
+    ALARM_CONDITION_HIHI as ALARM_CONDITION_HIHI,
+)
+from .generated.mxgateway.v1.alarms_pb2 import (
+    ALARM_CONDITION_LO as ALARM_CONDITION_LO,
+)
+from .generated.mxgateway.v1.alarms_pb2 import (
+    ALARM_CONDITION_LOLO as ALARM_CONDITION_LOLO,
+)
+from .generated.mxgateway.v1.alarms_pb2 import (
+    ALARM_CONDITION_UNSPECIFIED as ALARM_CONDITION_UNSPECIFIED,
+)
+from .generated.mxgateway.v1.alarms_pb2 import (
+    ALARM_EVENT_KIND_SNAPSHOT as ALARM_EVENT_KIND_SNAPSHOT,
+)
+from .generated.mxgateway.v1.alarms_pb2 import (
+    ALARM_EVENT_KIND_SNAPSHOT_END as ALARM_EVENT_KIND_SNAPSHOT_END,
+)
+from .generated.mxgateway.v1.alarms_pb2 import (
+    ALARM_EVENT_KIND_TRANSITION as ALARM_EVENT_KIND_TRANSITION,
+)
+from .generated.mxgateway.v1.alarms_pb2 import (
+    ALARM_EVENT_KIND_UNSPECIFIED as ALARM_EVENT_KIND_UNSPECIFIED,
+)
+from .generated.mxgateway.v1.alarms_pb2 import (
+    ALARM_STATE_ACK_ALM as ALARM_STATE_ACK_ALM,
+)
+from .generated.mxgateway.v1.alarms_pb2 import (
+    ALARM_STATE_ACK_RTN as ALARM_STATE_ACK_RTN,
+)
+from .generated.mxgateway.v1.alarms_pb2 import (
+    ALARM_STATE_UNACK_ALM as ALARM_STATE_UNACK_ALM,
+)
+from .generated.mxgateway.v1.alarms_pb2 import (
+    ALARM_STATE_UNACK_RTN as ALARM_STATE_UNACK_RTN,
+)
+from .generated.mxgateway.v1.alarms_pb2 import (
+    ALARM_STATE_UNSPECIFIED as ALARM_STATE_UNSPECIFIED,
+)
+from .generated.mxgateway.v1.alarms_pb2 import (
+    AcknowledgeAlarmReply as AcknowledgeAlarmReply,
+)
+from .generated.mxgateway.v1.alarms_pb2 import (
+    AcknowledgeAlarmRequest as AcknowledgeAlarmRequest,
+)
+from .generated.mxgateway.v1.alarms_pb2 import (
+    AlarmCondition as AlarmCondition,
+)
+from .generated.mxgateway.v1.alarms_pb2 import (
+    AlarmEvent as AlarmEvent,
+)
+from .generated.mxgateway.v1.alarms_pb2 import (
+    AlarmEventKind as AlarmEventKind,
+)
+from .generated.mxgateway.v1.alarms_pb2 import (
+    AlarmFilter as AlarmFilter,
+)
+from .generated.mxgateway.v1.alarms_pb2 import (
+    AlarmRecord as AlarmRecord,
+)
+from .generated.mxgateway.v1.alarms_pb2 import (
+    AlarmState as AlarmState,
+)
+from .generated.mxgateway.v1.alarms_pb2 import (
+    QueryActiveAlarmsRequest as QueryActiveAlarmsRequest,
+)
+from .generated.mxgateway.v1.alarms_pb2 import (
+    StreamAlarmsRequest as StreamAlarmsRequest,
+)
 from .generated.mxgateway.v1.commands_pb2 import (
     PROTOCOL_STATUS_INTERNAL_ERROR as PROTOCOL_STATUS_INTERNAL_ERROR,
 )
@@ -362,8 +437,31 @@ from .generated.mxgateway.v1.values_pb2 import (
 )
 
 __all__ = [
+    "ALARM_CONDITION_DISCRETE",
+    "ALARM_CONDITION_HI",
+    "ALARM_CONDITION_HIHI",
+    "ALARM_CONDITION_LO",
+    "ALARM_CONDITION_LOLO",
+    "ALARM_CONDITION_UNSPECIFIED",
+    "ALARM_EVENT_KIND_SNAPSHOT",
+    "ALARM_EVENT_KIND_SNAPSHOT_END",
+    "ALARM_EVENT_KIND_TRANSITION",
+    "ALARM_EVENT_KIND_UNSPECIFIED",
+    "ALARM_STATE_ACK_ALM",
+    "ALARM_STATE_ACK_RTN",
+    "ALARM_STATE_UNACK_ALM",
+    "ALARM_STATE_UNACK_RTN",
+    "ALARM_STATE_UNSPECIFIED",
+    "AcknowledgeAlarmReply",
+    "AcknowledgeAlarmRequest",
     "AddItem2Command",
     "AddItemCommand",
+    "AlarmCondition",
+    "AlarmEvent",
+    "AlarmEventKind",
+    "AlarmFilter",
+    "AlarmRecord",
+    "AlarmState",
     "AuthenticateUserCommand",
     "BoolArray",
     "BulkReadResult",
@@ -445,6 +543,7 @@ __all__ = [
     "PROTOCOL_STATUS_PERMISSION_DENIED",
     "PROTOCOL_STATUS_UNSPECIFIED",
     "ProtocolStatus",
+    "QueryActiveAlarmsRequest",
     "ReadBulkCommand",
     "RegisterCommand",
     "SECURITY_CLASSIFICATION_CONFIGURE",
@@ -458,6 +557,7 @@ __all__ = [
     "SECURITY_CLASSIFICATION_VIEW_ONLY",
     "SecurityClassification",
     "ServerLimits",
+    "StreamAlarmsRequest",
     "StreamEventsReply",
     "StreamEventsRequest",
     "StringArray",

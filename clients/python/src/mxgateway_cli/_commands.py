@@ -27,12 +27,24 @@ import click
 from google.protobuf import timestamp_pb2
 
 import mxgateway
-from mxgateway import GalaxyRepositoryClient, GatewayClient, MxGatewayError, Session, _bulk, pb
+from mxgateway import (
+    GalaxyRepositoryClient,
+    GatewayClient,
+    MxAccessError,
+    MxGatewayError,
+    Session,
+    _bulk,
+    pb,
+    status_is_failure,
+)
 from mxgateway._errors import REDACTED
 
 from ._items import Entry, EntryError, collect, parse_handle, parse_handle_value
 from ._json import (
     Json,
+    acknowledge_json,
+    active_alarms_json,
+    alarm_event_json,
     bulk_json,
     command_json,
     connection_json,
@@ -203,8 +215,8 @@ def json_option(func: F) -> F:
         "--json",
         "json_output",
         is_flag=True,
-        help="Print JSON (one object; JSON Lines for stream-events, galaxy-discover and "
-        "galaxy-watch).",
+        help="Print JSON (one object; JSON Lines for stream-events, galaxy-discover, "
+        "galaxy-watch and stream-alarms).",
     )(func)
 
 
@@ -1751,6 +1763,149 @@ def galaxy_deploy_cmd(model_path: str, connect: Connect, json_output: bool) -> N
         async with await _connect_galaxy(connect) as galaxy:
             reply = await galaxy.deploy_simulated_galaxy(model)
         Printer(json_output).result(deploy_reply_json(reply))
+
+    _run(go())
+
+
+# === alarms (session-less) ===
+
+
+def alarm_filter_options(func: F) -> F:
+    """``--query`` (repeatable), ``--min-priority`` and ``--max-priority``."""
+    func = click.option(
+        "--max-priority",
+        default=0,
+        show_default=True,
+        type=U32,
+        metavar="N",
+        help="The least urgent priority to include, 1-999 (0: open).",
+    )(func)
+    func = click.option(
+        "--min-priority",
+        default=0,
+        show_default=True,
+        type=U32,
+        metavar="N",
+        help="The most urgent priority to include, 1-999 (0: open; 1 is the most urgent).",
+    )(func)
+    return click.option(
+        "--query",
+        "queries",
+        multiple=True,
+        metavar="QUERY",
+        help="An alarm query, e.g. \\Galaxy!TankFarm or \\Galaxy!TankFarm!Tank_* (repeatable; any "
+        "may match; none: every alarm).",
+    )(func)
+
+
+@cli.command(
+    "stream-alarms",
+    help="Stream alarms (scope alarms:read): a snapshot of the active alarms closed by "
+    "SNAPSHOT_END, then one TRANSITION line per state change (JSON Lines with --json). "
+    "A snapshot with resync true replaces everything before it.",
+)
+@alarm_filter_options
+@click.option(
+    "--max-messages",
+    default=0,
+    show_default=True,
+    type=MAX_EVENTS,
+    metavar="N",
+    help="Stop after this many lines (0: until interrupted or --timeout-ms; at most 1000000).",
+)
+@click.option(
+    "--timeout-ms",
+    default=0,
+    show_default=True,
+    type=U64,
+    metavar="MS",
+    help="Stop after this long, in milliseconds (0: no limit). Ending at the limit "
+    "is not an error.",
+)
+@connect_options
+def stream_alarms_cmd(
+    queries: tuple[str, ...],
+    min_priority: int,
+    max_priority: int,
+    max_messages: int,
+    timeout_ms: int,
+    connect: Connect,
+    json_output: bool,
+) -> None:
+    printer = Printer(json_output)
+
+    async def go() -> None:
+        async with await _connect(connect) as client:
+            await _drain(
+                client.stream_alarms(queries, min_priority, max_priority),
+                max_messages,
+                timeout_ms,
+                lambda e: printer.event(alarm_event_json(e)),
+            )
+
+    try:
+        _run(go())
+    except KeyboardInterrupt:
+        pass  # Ctrl-C ends the stream; that is not an error.
+
+
+@cli.command(
+    "query-active-alarms",
+    help="The active alarms (UNACK_ALM, ACK_ALM, UNACK_RTN), most urgent first "
+    "(scope alarms:read).",
+)
+@alarm_filter_options
+@connect_options
+def query_active_alarms_cmd(
+    queries: tuple[str, ...],
+    min_priority: int,
+    max_priority: int,
+    connect: Connect,
+    json_output: bool,
+) -> None:
+    async def go() -> None:
+        async with await _connect(connect) as client:
+            records = await client.query_active_alarms(queries, min_priority, max_priority)
+        Printer(json_output).result(active_alarms_json(records))
+
+    _run(go())
+
+
+@cli.command(
+    "acknowledge-alarm",
+    help="Acknowledge one alarm, as a write to its .AckMsg would (scope alarms:ack). A refused "
+    "acknowledgement (detail 1015: already acknowledged; 1014: the operator may not "
+    "acknowledge alarms) is an error of type mxaccess; an unknown alarm, type not-found.",
+)
+@click.option(
+    "--reference",
+    required=True,
+    metavar="REFERENCE",
+    help="The alarm, TagName.AlarmName (e.g. Tank_001.Level.Hi) or Area!TagName.AlarmName.",
+)
+@click.option(
+    "--comment",
+    default="",
+    metavar="TEXT",
+    help="The acknowledgement comment, written to .AckMsg (at most 256 characters).",
+)
+@click.option(
+    "--operator",
+    default="",
+    metavar="USER",
+    help="The galaxy user acknowledging (with galaxy security on, one allowed to "
+    "acknowledge alarms).",
+)
+@connect_options
+def acknowledge_alarm_cmd(
+    reference: str, comment: str, operator: str, connect: Connect, json_output: bool
+) -> None:
+    async def go() -> None:
+        async with await _connect(connect) as client:
+            reply = await client.acknowledge_alarm_raw(reference, comment, operator)
+        if reply.HasField("status") and status_is_failure(reply.status):
+            raise MxAccessError(reply, reply.status)
+        Printer(json_output).result(acknowledge_json(reference, reply))
 
     _run(go())
 

@@ -3,8 +3,8 @@
 Objects keep their insertion order; output is compact UTF-8 with only ``"``,
 ``\\`` and control characters escaped; floats print as ``repr(float)``
 prints them; non-finite floats (which the gateway never sends) become
-``null``. The shapes of statuses, events, values, galaxy objects and deploy events are
-built here, so every command prints them the same way.
+``null``. The shapes of statuses, events, values, galaxy objects, deploy events and
+alarms are built here, so every command prints them the same way.
 """
 
 from __future__ import annotations
@@ -17,12 +17,16 @@ from google.protobuf import timestamp_pb2
 
 from mxgateway import category_name, pb, source_name
 from mxgateway._values import data_type_name
-from mxgateway.generated.mxgateway.v1 import values_pb2
+from mxgateway.generated.mxgateway.v1 import alarms_pb2, values_pb2
 
 from ._rfc3339 import format_timestamp
 
 __all__ = [
     "Json",
+    "acknowledge_json",
+    "alarm_event_json",
+    "alarm_json",
+    "active_alarms_json",
     "bulk_json",
     "command_json",
     "deploy_event_json",
@@ -340,4 +344,75 @@ def connection_json(reply: pb.TestConnectionReply) -> Json:
         "ok": reply.ok,
         "provider": reply.provider,
         "message": reply.message,
+    }
+
+
+# === alarms ===
+
+
+def _alarm_enum_name(enum: str, prefix: str, number: int) -> str:
+    """An ``alarms.proto`` enum value without its prefix; ``UNRECOGNIZED`` for
+    a number this client does not know."""
+    value = alarms_pb2.DESCRIPTOR.enum_types_by_name[enum].values_by_number.get(number)
+    if value is None:
+        return "UNRECOGNIZED"
+    return value.name.removeprefix(prefix)
+
+
+def _optional_time(holder: pb.AlarmRecord, field: str) -> Json:
+    """An alarm time as RFC 3339, or ``null`` when unset."""
+    if not holder.HasField(field):
+        return None
+    return timestamp_json(getattr(holder, field))
+
+
+def alarm_json(a: pb.AlarmRecord) -> Json:
+    """An alarm: the keys of docs/cli-json.md, in its order (``limit`` is
+    ``null`` for discrete alarms, unset times are ``null``)."""
+    return {
+        "reference": a.reference,
+        "tagName": a.tag_name,
+        "alarmName": a.alarm_name,
+        "area": a.area,
+        "sourceReference": a.source_reference,
+        "condition": _alarm_enum_name("AlarmCondition", "ALARM_CONDITION_", a.condition),
+        "state": _alarm_enum_name("AlarmState", "ALARM_STATE_", a.state),
+        "priority": a.priority,
+        "category": a.category,
+        "description": a.description,
+        "value": value_json(a.value) if a.HasField("value") else None,
+        "limit": value_json(a.limit) if a.HasField("limit") else None,
+        "quality": a.quality,
+        "timeAlarmOn": _optional_time(a, "time_alarm_on"),
+        "timeAlarmOff": _optional_time(a, "time_alarm_off"),
+        "timeAlarmAcked": _optional_time(a, "time_alarm_acked"),
+        "ackOperator": a.ack_operator,
+        "ackComment": a.ack_comment,
+        "transitionTime": _optional_time(a, "transition_time"),
+    }
+
+
+def alarm_event_json(e: pb.AlarmEvent) -> Json:
+    """One line of ``stream-alarms`` (``alarm`` is ``null`` on ``SNAPSHOT_END``)."""
+    return {
+        "kind": _alarm_enum_name("AlarmEventKind", "ALARM_EVENT_KIND_", e.kind),
+        "sequence": e.sequence,
+        "resync": e.resync,
+        "snapshotCount": e.snapshot_count,
+        "alarm": alarm_json(e.alarm) if e.HasField("alarm") else None,
+    }
+
+
+def active_alarms_json(records: list[pb.AlarmRecord]) -> Json:
+    """``query-active-alarms``."""
+    return {"command": "query-active-alarms", "alarms": [alarm_json(r) for r in records]}
+
+
+def acknowledge_json(reference: str, reply: pb.AcknowledgeAlarmReply) -> Json:
+    """``acknowledge-alarm``: the reference asked for, the status and the alarm after the call."""
+    return {
+        "command": "acknowledge-alarm",
+        "reference": reference,
+        "status": status_json(reply.status) if reply.HasField("status") else None,
+        "alarm": alarm_json(reply.alarm) if reply.HasField("alarm") else None,
     }
