@@ -6,7 +6,9 @@ fail a method with a status and ``mxgateway-error`` kind. Streams are fed
 from an :class:`asyncio.Queue`, and the fake notes when the client cancelled
 one. The browse pages ``galaxy_objects`` with the tokens ``tok-<offset>``
 (the gateway's tokens are opaque; these just make tests readable), unless
-``galaxy_pages`` scripts the replies by request token.
+``galaxy_pages`` scripts the replies by request token. The alarm RPCs answer
+from ``alarm_events`` (a queue, like the event stream), ``active_alarms`` and
+``ack_reply``.
 """
 
 from __future__ import annotations
@@ -163,6 +165,14 @@ class FakeGateway:
         )
     )
 
+    # --- alarms ---
+    alarm_events: asyncio.Queue[pb.AlarmEvent | None] = field(default_factory=asyncio.Queue)
+    alarm_stream_started: asyncio.Event = field(default_factory=asyncio.Event)
+    alarm_stream_cancelled: asyncio.Event = field(default_factory=asyncio.Event)
+    active_alarms: list[pb.AlarmRecord] = field(default_factory=list)
+    #: The AcknowledgeAlarm reply; ``None``: an OK status and the alarm asked for.
+    ack_reply: pb.AcknowledgeAlarmReply | None = None
+
     server: grpc.aio.Server | None = None
     port: int = 0
 
@@ -303,6 +313,42 @@ class FakeGateway:
         await self._record("DeploySimulatedGalaxy", request, context)
         return self.deploy_reply
 
+    # === alarms ===
+
+    async def stream_alarms(
+        self, request: pb.StreamAlarmsRequest, context: Ctx
+    ) -> AsyncIterator[pb.AlarmEvent]:
+        await self._record("StreamAlarms", request, context)
+        await context.send_initial_metadata(())
+        self.alarm_stream_started.set()
+        try:
+            while True:
+                event = await self.alarm_events.get()
+                if event is None:
+                    return
+                yield event
+        except asyncio.CancelledError:
+            self.alarm_stream_cancelled.set()
+            raise
+
+    async def query_active_alarms(
+        self, request: pb.QueryActiveAlarmsRequest, context: Ctx
+    ) -> AsyncIterator[pb.AlarmRecord]:
+        await self._record("QueryActiveAlarms", request, context)
+        for record in self.active_alarms:
+            yield record
+
+    async def acknowledge_alarm(
+        self, request: pb.AcknowledgeAlarmRequest, context: Ctx
+    ) -> pb.AcknowledgeAlarmReply:
+        await self._record("AcknowledgeAlarm", request, context)
+        if self.ack_reply is not None:
+            return self.ack_reply
+        return pb.AcknowledgeAlarmReply(
+            status=pb.MxStatus(success=1, category=pb.MX_STATUS_CATEGORY_OK),
+            alarm=pb.AlarmRecord(reference=request.reference, state=pb.ALARM_STATE_ACK_ALM),
+        )
+
     def handler(self) -> grpc.GenericRpcHandler[Any, Any]:
         def unary(fn: Callable[..., Any], req: Any, rep: Any) -> Handler:
             return grpc.unary_unary_rpc_method_handler(
@@ -323,6 +369,24 @@ class FakeGateway:
                 response_serializer=pb.StreamEventsReply.SerializeToString,
             ),
         }
+
+        handlers.update(
+            {
+                method_path("StreamAlarms"): grpc.unary_stream_rpc_method_handler(
+                    self.stream_alarms,
+                    request_deserializer=pb.StreamAlarmsRequest.FromString,
+                    response_serializer=pb.AlarmEvent.SerializeToString,
+                ),
+                method_path("QueryActiveAlarms"): grpc.unary_stream_rpc_method_handler(
+                    self.query_active_alarms,
+                    request_deserializer=pb.QueryActiveAlarmsRequest.FromString,
+                    response_serializer=pb.AlarmRecord.SerializeToString,
+                ),
+                method_path("AcknowledgeAlarm"): unary(
+                    self.acknowledge_alarm, pb.AcknowledgeAlarmRequest, pb.AcknowledgeAlarmReply
+                ),
+            }
+        )
 
         def galaxy(name: str) -> str:
             return method_path(name, GALAXY_SERVICE)
