@@ -13,14 +13,15 @@ use crate::session::Session;
 use crate::stream::EventBatches;
 use crate::transport::{AuthChannel, Transport};
 
-type Rpc = MxAccessGatewayClient<AuthChannel>;
+pub(crate) type Rpc = MxAccessGatewayClient<AuthChannel>;
 
 /// A client of the `MxAccessGateway` service. Cheap to clone: clones share
 /// the channel.
 #[derive(Clone)]
 pub struct GatewayClient {
-    rpc: Rpc,
-    transport: Transport,
+    // Crate-visible for the RPC families in their own modules (`alarms`).
+    pub(crate) rpc: Rpc,
+    pub(crate) transport: Transport,
 }
 
 impl fmt::Debug for GatewayClient {

@@ -31,6 +31,11 @@ pub enum Error {
     /// The session is unknown, belongs to another key, or was closed.
     #[error("session error: {message}")]
     Session { code: Code, message: String },
+    /// The gateway knows no such object: an unknown alarm reference
+    /// (gateway kind `not-found`). A `NOT_FOUND` status without a gateway
+    /// kind stays [`Error::Session`], as it always was.
+    #[error("not found: {message}")]
+    NotFound { code: Code, message: String },
     /// The session's worker died or is unavailable; the message carries the
     /// gateway's account (e.g. the worker's exit status).
     #[error("worker unavailable: {message}")]
@@ -85,6 +90,20 @@ pub enum Error {
     /// A value cannot be sent or received (e.g. NaN, an out-of-range time).
     #[error("invalid value: {message}")]
     InvalidValue { message: String },
+    /// The alarm runtime refused an acknowledgement: the reply's status
+    /// failed (detail 1015: already acknowledged; 1014: the operator may not
+    /// acknowledge alarms). Only the checked
+    /// [`GatewayClient::acknowledge_alarm`](crate::GatewayClient::acknowledge_alarm)
+    /// raises it; its [`kind`](Error::kind) is `mxaccess`, as for
+    /// [`Error::MxAccess`], and the raw reply (with the alarm as it stands
+    /// after the call) is kept.
+    #[error("{}", ack_refused_message(status, reply))]
+    AlarmAckRefused {
+        /// The gateway's reply, as is.
+        reply: Box<v1::AcknowledgeAlarmReply>,
+        /// The failed status (a copy of the reply's).
+        status: v1::MxStatus,
+    },
 }
 
 impl Error {
@@ -112,9 +131,9 @@ impl Error {
 
     /// A short, stable name of the error class, used as `"type"` in the CLI's
     /// JSON errors: `config`, `transport`, `authentication`, `authorization`,
-    /// `session`, `worker`, `invalid-argument`, `timeout`,
+    /// `session`, `not-found`, `worker`, `invalid-argument`, `timeout`,
     /// `resource-exhausted`, `shutting-down`, `internal`, `command`,
-    /// `mxaccess`, `invalid-value`.
+    /// `mxaccess` (also [`Error::AlarmAckRefused`]), `invalid-value`.
     pub fn kind(&self) -> &'static str {
         match self {
             Error::Config { .. } => "config",
@@ -122,6 +141,7 @@ impl Error {
             Error::Authentication { .. } => "authentication",
             Error::Authorization { .. } => "authorization",
             Error::Session { .. } => "session",
+            Error::NotFound { .. } => "not-found",
             Error::Worker { .. } => "worker",
             Error::InvalidArgument { .. } => "invalid-argument",
             Error::Timeout { .. } => "timeout",
@@ -131,6 +151,7 @@ impl Error {
             Error::Command { .. } => "command",
             Error::MxAccess { .. } => "mxaccess",
             Error::InvalidValue { .. } => "invalid-value",
+            Error::AlarmAckRefused { .. } => "mxaccess",
         }
     }
 
@@ -141,6 +162,7 @@ impl Error {
             | Error::Authentication { code, .. }
             | Error::Authorization { code, .. }
             | Error::Session { code, .. }
+            | Error::NotFound { code, .. }
             | Error::Worker { code, .. }
             | Error::InvalidArgument { code, .. }
             | Error::Timeout { code, .. }
@@ -160,6 +182,14 @@ impl Error {
                 reply: Some(reply), ..
             }
             | Error::MxAccess { reply, .. } => Some(reply),
+            _ => None,
+        }
+    }
+
+    /// The raw acknowledgement reply of an [`Error::AlarmAckRefused`].
+    pub fn acknowledge_reply(&self) -> Option<&v1::AcknowledgeAlarmReply> {
+        match self {
+            Error::AlarmAckRefused { reply, .. } => Some(reply),
             _ => None,
         }
     }
@@ -187,6 +217,31 @@ fn mxaccess_message(
         text.push_str(&reply.message);
     }
     text
+}
+
+fn ack_refused_message(status: &v1::MxStatus, reply: &v1::AcknowledgeAlarmReply) -> String {
+    let mut text = format!(
+        "MXAccess refused the acknowledgement: status category {}, detail {}, detected by {}",
+        crate::check::category_name(status.category),
+        status.detail,
+        crate::check::source_name(status.detected_by),
+    );
+    if let Some(reason) = ack_detail_name(status.detail) {
+        text.push_str(&format!(" ({reason})"));
+    }
+    if let Some(alarm) = &reply.alarm {
+        text.push_str(&format!(": {}", alarm.reference));
+    }
+    text
+}
+
+/// The alarm acknowledgement refusals the gateway documents.
+fn ack_detail_name(detail: i32) -> Option<&'static str> {
+    match detail {
+        1014 => Some("the operator may not acknowledge alarms"),
+        1015 => Some("the alarm is already acknowledged"),
+        _ => None,
+    }
 }
 
 fn hresult_name(hresult: i32) -> Option<&'static str> {
@@ -254,6 +309,7 @@ pub(crate) fn from_status(status: &tonic::Status, redactor: &Redactor) -> Error 
         Some("unauthenticated") => Error::Authentication { code, message },
         Some("permission-denied") => Error::Authorization { code, message },
         Some("session-not-found") => Error::Session { code, message },
+        Some("not-found") => Error::NotFound { code, message },
         Some("session-limit") | Some("resource-exhausted") => {
             Error::ResourceExhausted { code, message }
         }
@@ -355,6 +411,7 @@ mod tests {
             ("unauthenticated", "authentication"),
             ("permission-denied", "authorization"),
             ("session-not-found", "session"),
+            ("not-found", "not-found"),
             ("session-limit", "resource-exhausted"),
             ("worker-unavailable", "worker"),
             ("invalid-argument", "invalid-argument"),
@@ -443,5 +500,58 @@ mod tests {
         assert!(text.contains("0x80070057"), "{text}");
         assert!(text.contains("E_INVALIDARG"), "{text}");
         assert!(text.contains("unknown handle"), "{text}");
+    }
+
+    #[test]
+    fn a_refused_acknowledgement_is_an_mxaccess_error_with_its_reply() {
+        let status = v1::MxStatus {
+            success: 0,
+            category: v1::MxStatusCategory::SecurityError as i32,
+            detected_by: v1::MxStatusSource::RespondingAutomationObject as i32,
+            detail: 1014,
+            raw_category: 6,
+            raw_detected_by: 5,
+        };
+        let reply = v1::AcknowledgeAlarmReply {
+            status: Some(status),
+            alarm: Some(v1::AlarmRecord {
+                reference: "Tank_001.Level.Hi".into(),
+                ..Default::default()
+            }),
+        };
+        let e = Error::AlarmAckRefused {
+            reply: Box::new(reply.clone()),
+            status,
+        };
+        assert_eq!(e.kind(), "mxaccess");
+        assert_eq!(e.code(), None);
+        assert_eq!(e.acknowledge_reply(), Some(&reply));
+        let text = e.to_string();
+        for part in [
+            "SECURITY_ERROR",
+            "1014",
+            "may not acknowledge",
+            "Tank_001.Level.Hi",
+        ] {
+            assert!(text.contains(part), "{text}");
+        }
+    }
+
+    #[test]
+    fn not_found_without_the_gateway_kind_stays_a_session_error() {
+        let r = Redactor::default();
+        let e = from_status(&status_with_kind(Code::NotFound, "not-found"), &r);
+        assert!(
+            matches!(
+                e,
+                Error::NotFound {
+                    code: Code::NotFound,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        let e = from_status(&tonic::Status::not_found("no session"), &r);
+        assert!(matches!(e, Error::Session { .. }), "{e:?}");
     }
 }

@@ -20,6 +20,9 @@
 //!   that holds at most one page), deploy events ([`DeployEvents`]), and
 //!   deploying a new simulated galaxy. Same options and security as
 //!   [`GatewayClient`]; [`GatewayClient::galaxy`] shares its channel.
+//! - [`alarms`]: the session-less alarm RPCs on [`GatewayClient`]: the alarm
+//!   feed ([`AlarmEvents`]), the active alarms, and acknowledgement (raw and
+//!   checked), with [`AlarmFilter`] to choose the alarms.
 //! - [`Error`]: every failure, classified by the gateway's `mxgateway-error`
 //!   metadata or the gRPC code, never by message text.
 //!
@@ -61,6 +64,7 @@
 #![forbid(unsafe_code)]
 #![deny(rust_2018_idioms)]
 
+pub mod alarms;
 pub mod bulk;
 pub mod check;
 mod client;
@@ -72,6 +76,7 @@ mod stream;
 mod transport;
 pub mod value;
 
+pub use alarms::{AlarmEvents, AlarmFilter};
 pub use bulk::{Write2Entry, WriteEntry, WriteSecured2Entry, WriteSecuredEntry};
 pub use client::GatewayClient;
 pub use error::Error;

@@ -174,6 +174,34 @@ impl Transport {
             .into_inner())
     }
 
+    /// A finite server stream read to its end as one call (e.g.
+    /// QueryActiveAlarms): the same policy as [`unary`](Self::unary), the
+    /// timeout being the gRPC deadline and the local bound of the whole
+    /// call, from the request to the last message.
+    pub(crate) async fn collect<Req, T, F, Fut>(
+        &self,
+        call: F,
+        message: Req,
+    ) -> Result<Vec<T>, Error>
+    where
+        F: FnOnce(tonic::Request<Req>) -> Fut,
+        Fut: Future<Output = Result<tonic::Response<tonic::Streaming<T>>, tonic::Status>>,
+    {
+        let mut request = tonic::Request::new(message);
+        if !self.timeout.is_zero() {
+            request.set_timeout(self.timeout);
+        }
+        self.bounded(async move {
+            let mut stream = call(request).await?.into_inner();
+            let mut items = Vec::new();
+            while let Some(item) = stream.message().await? {
+                items.push(item);
+            }
+            Ok(items)
+        })
+        .await
+    }
+
     /// Bounds a call by the timeout and maps its status. Every call path,
     /// unary and streaming, goes through here.
     async fn bounded<T, Fut>(&self, call: Fut) -> Result<T, Error>

@@ -9,6 +9,10 @@
 //!
 //! Every `FakeServer` also serves the fake `GalaxyRepository` of
 //! `fake_galaxy.rs` (its state is [`FakeServer::galaxy`]).
+//!
+//! The alarm RPCs serve canned data: the alarm of the `docs/cli-json.md`
+//! examples ([`doc_alarm`]), scripted alarm events and acknowledgement
+//! replies (see [`AlarmScript`]).
 
 #![allow(dead_code)]
 
@@ -41,6 +45,9 @@ pub enum Message {
     Close(v1::CloseSessionRequest),
     Invoke(v1::MxCommandRequest),
     Stream(v1::StreamEventsRequest),
+    StreamAlarms(v1::StreamAlarmsRequest),
+    QueryAlarms(v1::QueryActiveAlarmsRequest),
+    Acknowledge(v1::AcknowledgeAlarmRequest),
 }
 
 /// One recorded call.
@@ -76,6 +83,173 @@ pub struct State {
     pub stream_cancelled: Notify,
     pub sessions_opened: AtomicUsize,
     pub close_calls: AtomicUsize,
+    /// The alarm RPCs' script.
+    pub alarms: AlarmScript,
+}
+
+/// What the alarm RPCs answer.
+#[derive(Default)]
+pub struct AlarmScript {
+    /// Events every new StreamAlarms call sends; then it stays open (or ends,
+    /// see `end_streams`).
+    pub events: Mutex<Vec<v1::AlarmEvent>>,
+    /// An error every new StreamAlarms call sends after its events.
+    pub stream_error: Mutex<Option<Status>>,
+    /// When true, alarm streams end after their events.
+    pub end_streams: Mutex<bool>,
+    /// What QueryActiveAlarms returns.
+    pub active: Mutex<Vec<v1::AlarmRecord>>,
+    /// Replies for the next AcknowledgeAlarm calls, in order; then
+    /// [`doc_ack_reply`].
+    pub ack_replies: Mutex<VecDeque<Result<v1::AcknowledgeAlarmReply, Status>>>,
+    pub streams_cancelled: AtomicUsize,
+    pub stream_cancelled: Notify,
+}
+
+impl State {
+    /// The recorded StreamAlarms requests.
+    pub fn alarm_streams(&self) -> Vec<v1::StreamAlarmsRequest> {
+        self.calls()
+            .into_iter()
+            .filter_map(|c| match c.message {
+                Message::StreamAlarms(r) => Some(r),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The recorded QueryActiveAlarms requests.
+    pub fn alarm_queries(&self) -> Vec<v1::QueryActiveAlarmsRequest> {
+        self.calls()
+            .into_iter()
+            .filter_map(|c| match c.message {
+                Message::QueryAlarms(r) => Some(r),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The recorded AcknowledgeAlarm requests.
+    pub fn acknowledgements(&self) -> Vec<v1::AcknowledgeAlarmRequest> {
+        self.calls()
+            .into_iter()
+            .filter_map(|c| match c.message {
+                Message::Acknowledge(r) => Some(r),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// A timestamp at `2026-11-22T03:04:05Z` plus `offset_ms`.
+pub fn doc_alarm_time(offset_ms: i64) -> prost_types::Timestamp {
+    let ms = 1_795_316_645_000 + offset_ms;
+    prost_types::Timestamp {
+        seconds: ms.div_euclid(1000),
+        nanos: (ms.rem_euclid(1000) * 1_000_000) as i32,
+    }
+}
+
+pub fn double_value(v: f64) -> v1::MxValue {
+    v1::MxValue {
+        data_type: v1::MxDataType::Double as i32,
+        variant_type: 5,
+        kind: Some(v1::mx_value::Kind::DoubleValue(v)),
+    }
+}
+
+/// The alarm of the `docs/cli-json.md` examples, unacknowledged.
+pub fn doc_alarm() -> v1::AlarmRecord {
+    v1::AlarmRecord {
+        reference: "Tank_001.Level.Hi".into(),
+        tag_name: "Tank_001".into(),
+        alarm_name: "Level.Hi".into(),
+        area: "TankFarm".into(),
+        source_reference: "Tank_001.Level".into(),
+        condition: v1::AlarmCondition::Hi as i32,
+        state: v1::AlarmState::UnackAlm as i32,
+        priority: 500,
+        category: "Value Hi".into(),
+        description: "Tank 1 level high".into(),
+        value: Some(double_value(77.5)),
+        limit: Some(double_value(75.0)),
+        quality: 192,
+        time_alarm_on: Some(doc_alarm_time(500)),
+        time_alarm_off: None,
+        time_alarm_acked: None,
+        ack_operator: String::new(),
+        ack_comment: String::new(),
+        transition_time: Some(doc_alarm_time(500)),
+    }
+}
+
+/// The doc alarm as `supervisor` acknowledged it with "seen".
+pub fn doc_acked_alarm() -> v1::AlarmRecord {
+    v1::AlarmRecord {
+        state: v1::AlarmState::AckAlm as i32,
+        time_alarm_acked: Some(doc_alarm_time(4000)),
+        ack_operator: "supervisor".into(),
+        ack_comment: "seen".into(),
+        transition_time: Some(doc_alarm_time(4000)),
+        ..doc_alarm()
+    }
+}
+
+/// The OK status of an acknowledgement (detected by the automation object).
+pub fn ack_ok_status() -> v1::MxStatus {
+    v1::MxStatus {
+        success: 1,
+        category: v1::MxStatusCategory::Ok as i32,
+        detected_by: v1::MxStatusSource::RespondingAutomationObject as i32,
+        detail: 0,
+        raw_category: 0,
+        raw_detected_by: 5,
+    }
+}
+
+/// The reply of the `acknowledge-alarm` doc example.
+pub fn doc_ack_reply() -> v1::AcknowledgeAlarmReply {
+    v1::AcknowledgeAlarmReply {
+        status: Some(ack_ok_status()),
+        alarm: Some(doc_acked_alarm()),
+    }
+}
+
+/// A refused acknowledgement: `detail` 1015 (already acknowledged, an
+/// operational error) or 1014 (no privilege, a security error).
+pub fn ack_refused_reply(detail: i32) -> v1::AcknowledgeAlarmReply {
+    let (category, raw_category) = if detail == 1014 {
+        (v1::MxStatusCategory::SecurityError, 6)
+    } else {
+        (v1::MxStatusCategory::OperationalError, 4)
+    };
+    v1::AcknowledgeAlarmReply {
+        status: Some(v1::MxStatus {
+            success: 0,
+            category: category as i32,
+            detected_by: v1::MxStatusSource::RespondingAutomationObject as i32,
+            detail,
+            raw_category,
+            raw_detected_by: 5,
+        }),
+        alarm: Some(doc_acked_alarm()),
+    }
+}
+
+/// An alarm event.
+pub fn alarm_event(
+    kind: v1::AlarmEventKind,
+    sequence: u64,
+    alarm: Option<v1::AlarmRecord>,
+    snapshot_count: u32,
+) -> v1::AlarmEvent {
+    v1::AlarmEvent {
+        kind: kind as i32,
+        sequence,
+        alarm,
+        snapshot_count,
+        resync: false,
+    }
 }
 
 impl State {
@@ -397,6 +571,77 @@ impl MxAccessGateway for Fake {
             state.stream_cancelled.notify_one();
         });
         Ok(Response::new(ReceiverStream::new(rx)))
+    }
+
+    type StreamAlarmsStream = ReceiverStream<Result<v1::AlarmEvent, Status>>;
+
+    async fn stream_alarms(
+        &self,
+        request: Request<v1::StreamAlarmsRequest>,
+    ) -> Result<Response<Self::StreamAlarmsStream>, Status> {
+        self.admit("StreamAlarms", &request, Message::StreamAlarms)?;
+        let script = &self.state.alarms;
+        let events = script.events.lock().unwrap().clone();
+        let error = script.stream_error.lock().unwrap().clone();
+        let end = *script.end_streams.lock().unwrap();
+        Ok(Response::new(self.alarm_stream(events, error, end)))
+    }
+
+    type QueryActiveAlarmsStream = ReceiverStream<Result<v1::AlarmRecord, Status>>;
+
+    async fn query_active_alarms(
+        &self,
+        request: Request<v1::QueryActiveAlarmsRequest>,
+    ) -> Result<Response<Self::QueryActiveAlarmsStream>, Status> {
+        self.admit("QueryActiveAlarms", &request, Message::QueryAlarms)?;
+        let active = self.state.alarms.active.lock().unwrap().clone();
+        Ok(Response::new(self.alarm_stream(active, None, true)))
+    }
+
+    async fn acknowledge_alarm(
+        &self,
+        request: Request<v1::AcknowledgeAlarmRequest>,
+    ) -> Result<Response<v1::AcknowledgeAlarmReply>, Status> {
+        self.admit("AcknowledgeAlarm", &request, Message::Acknowledge)?;
+        match self.state.alarms.ack_replies.lock().unwrap().pop_front() {
+            Some(scripted) => scripted.map(Response::new),
+            None => Ok(Response::new(doc_ack_reply())),
+        }
+    }
+}
+
+impl Fake {
+    /// Serves `items` (then `error`), then stays open until the client
+    /// leaves (counted in the alarm script) unless `end` is set.
+    fn alarm_stream<T: Send + 'static>(
+        &self,
+        items: Vec<T>,
+        error: Option<Status>,
+        end: bool,
+    ) -> ReceiverStream<Result<T, Status>> {
+        let (tx, rx) = mpsc::channel(16);
+        let state = self.state.clone();
+        tokio::spawn(async move {
+            for item in items {
+                if tx.send(Ok(item)).await.is_err() {
+                    break;
+                }
+            }
+            if let Some(status) = error {
+                let _ = tx.send(Err(status)).await;
+                return;
+            }
+            if end {
+                return;
+            }
+            tx.closed().await;
+            state
+                .alarms
+                .streams_cancelled
+                .fetch_add(1, Ordering::SeqCst);
+            state.alarms.stream_cancelled.notify_one();
+        });
+        ReceiverStream::new(rx)
     }
 }
 
