@@ -104,6 +104,15 @@ pub enum Command {
     /// Replace the simulated galaxy's model with a TOML model file (admin scope).
     #[command(long_about = GALAXY_DEPLOY)]
     GalaxyDeploy(GalaxyDeployArgs),
+    /// Stream alarms: a snapshot of the active ones, then every transition (JSON Lines with --json).
+    #[command(long_about = STREAM_ALARMS)]
+    StreamAlarms(StreamAlarmsArgs),
+    /// The active alarms, most urgent first.
+    #[command(long_about = QUERY_ACTIVE_ALARMS)]
+    QueryActiveAlarms(QueryActiveAlarmsArgs),
+    /// Acknowledge one alarm for a galaxy user (alarms:ack scope).
+    #[command(long_about = ACKNOWLEDGE_ALARM)]
+    AcknowledgeAlarm(AcknowledgeAlarmArgs),
 }
 
 /// How to reach the gateway. TLS is the default; plaintext only on request.
@@ -134,7 +143,7 @@ pub struct ConnectArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct OutputArgs {
-    /// Print JSON (one object; JSON Lines for stream-events, galaxy-discover and galaxy-watch).
+    /// Print JSON (one object; JSON Lines for stream-events, galaxy-discover, galaxy-watch and stream-alarms).
     #[arg(long)]
     pub json: bool,
 }
@@ -737,6 +746,89 @@ pub struct GalaxyDeployArgs {
     pub output: OutputArgs,
 }
 
+// === alarm commands ===
+
+const STREAM_ALARMS: &str = "Streams the alarm feed, one line per alarm event (JSON Lines \
+     with --json): the active alarms matching the filter as SNAPSHOT lines, closed by a \
+     SNAPSHOT_END line (snapshotCount: how many came before it), then one TRANSITION line \
+     per state change. A snapshot with resync true replaces everything seen before it.\n\n\
+     Ends at --max-messages, --timeout-ms, Ctrl-C or the end of the stream, none of which \
+     is an error; leaving cancels the stream at the gateway.\n\n\
+     Needs the alarms:read scope; takes no session.";
+const QUERY_ACTIVE_ALARMS: &str = "The active alarms (UNACK_ALM, ACK_ALM, UNACK_RTN) \
+     matching the filter, most urgent first (priority, then the oldest timeAlarmOn, then \
+     the reference): one object with --json, else one line per alarm.\n\n\
+     Needs the alarms:read scope; takes no session.";
+const ACKNOWLEDGE_ALARM: &str = "Acknowledges the alarm --reference (TagName.AlarmName, e.g. \
+     Tank_001.Level.Hi) for the galaxy user --operator, writing --comment to its .AckMsg, \
+     and prints the status and the alarm after the call.\n\n\
+     A refused acknowledgement (detail 1015: already acknowledged; detail 1014: the \
+     operator may not acknowledge alarms) is an mxaccess error (exit 1); an unknown alarm \
+     is a not-found error.\n\n\
+     Needs the alarms:ack scope; takes no session.";
+
+/// Which alarms a stream or query covers.
+#[derive(Debug, Clone, Args)]
+pub struct AlarmFilterArgs {
+    /// An alarm query, \Galaxy!Area or \Galaxy!Area!Filter* (repeatable; none: every alarm).
+    #[arg(long = "query", value_name = "Q", allow_hyphen_values = true)]
+    pub queries: Vec<String>,
+    /// Only alarms with priority N or above, numerically (1-999; 0: open).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub min_priority: u32,
+    /// Only alarms with priority N or below, numerically (1-999; 0: open).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub max_priority: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct StreamAlarmsArgs {
+    #[command(flatten)]
+    pub filter: AlarmFilterArgs,
+    /// Stop after this many lines (0: until interrupted or --timeout-ms; at most 1000000).
+    #[arg(long, default_value_t = 0, value_name = "N", value_parser = max_events())]
+    pub max_messages: u32,
+    /// Stop after this long, in milliseconds (0: no limit). Ending at the limit is not an error.
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    pub timeout_ms: u64,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct QueryActiveAlarmsArgs {
+    #[command(flatten)]
+    pub filter: AlarmFilterArgs,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AcknowledgeAlarmArgs {
+    /// The alarm, TagName.AlarmName (e.g. Tank_001.Level.Hi).
+    #[arg(long, value_name = "REFERENCE")]
+    pub reference: String,
+    /// The acknowledgement comment, written to the alarm's .AckMsg (at most 256 characters).
+    #[arg(
+        long,
+        default_value = "",
+        value_name = "TEXT",
+        allow_hyphen_values = true
+    )]
+    pub comment: String,
+    /// The galaxy user acknowledging; with galaxy security on, one allowed to acknowledge alarms.
+    #[arg(long, default_value = "", value_name = "USER")]
+    pub operator: String,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
 impl Command {
     /// The `--json` flag of whichever command this is.
     pub fn json(&self) -> bool {
@@ -769,6 +861,9 @@ impl Command {
             Command::GalaxyDiscover(a) => a.output.json,
             Command::GalaxyWatch(a) => a.output.json,
             Command::GalaxyDeploy(a) => a.output.json,
+            Command::StreamAlarms(a) => a.output.json,
+            Command::QueryActiveAlarms(a) => a.output.json,
+            Command::AcknowledgeAlarm(a) => a.output.json,
         }
     }
 }

@@ -7,7 +7,8 @@ use std::time::Duration;
 use anyhow::Context as _;
 use futures::StreamExt;
 use mxgateway_client::{
-    check, ClientOptions, GalaxyRepositoryClient, GatewayClient, Session, TlsOptions,
+    alarms::check_acknowledge_reply, check, AlarmFilter, ClientOptions, GalaxyRepositoryClient,
+    GatewayClient, Session, TlsOptions,
 };
 use mxgateway_mx::MxValue;
 use mxgateway_proto::v1::{self, mx_command::Command as Mx, mx_command_reply::Result as MxResult};
@@ -90,6 +91,15 @@ impl Printer {
             }
         };
         self.line(&text)
+    }
+
+    /// Prints one line: the JSON, or a text written for humans.
+    fn either(&self, value: &Json, human: impl FnOnce() -> String) -> std::io::Result<()> {
+        if self.json {
+            self.line(&value.render())
+        } else {
+            self.line(&human())
+        }
     }
 
     fn line(&self, text: &str) -> std::io::Result<()> {
@@ -389,6 +399,155 @@ pub fn deploy_reply_json(r: &v1::DeploySimulatedGalaxyReply) -> Json {
         ("objectCount", Json::from(r.object_count)),
         ("attributeCount", Json::from(r.attribute_count)),
     ])
+}
+
+// === alarm shapes ===
+
+/// A proto enum name without its prefix; `UNRECOGNIZED` for a number this
+/// client does not know.
+fn enum_name(name: Option<&'static str>, prefix: &str) -> &'static str {
+    name.map_or("UNRECOGNIZED", |n| n.strip_prefix(prefix).unwrap_or(n))
+}
+
+/// `ALARM_STATE_UNACK_ALM` → `UNACK_ALM`.
+pub fn alarm_state_name(raw: i32) -> &'static str {
+    enum_name(
+        v1::AlarmState::try_from(raw).ok().map(|s| s.as_str_name()),
+        "ALARM_STATE_",
+    )
+}
+
+/// `ALARM_CONDITION_HI` → `HI`.
+pub fn alarm_condition_name(raw: i32) -> &'static str {
+    enum_name(
+        v1::AlarmCondition::try_from(raw)
+            .ok()
+            .map(|c| c.as_str_name()),
+        "ALARM_CONDITION_",
+    )
+}
+
+/// `ALARM_EVENT_KIND_SNAPSHOT_END` → `SNAPSHOT_END`.
+pub fn alarm_event_kind_name(raw: i32) -> &'static str {
+    enum_name(
+        v1::AlarmEventKind::try_from(raw)
+            .ok()
+            .map(|k| k.as_str_name()),
+        "ALARM_EVENT_KIND_",
+    )
+}
+
+/// An optional time: RFC 3339, or `null` when unset (or outside the years
+/// 1..=9999).
+fn optional_time(t: Option<&prost_types::Timestamp>) -> Json {
+    Json::from(t.and_then(|t| rfc3339::format(t.seconds, t.nanos)))
+}
+
+/// An optional value: rendered as values are, `null` when unset.
+fn optional_value(v: Option<&v1::MxValue>) -> Json {
+    v.map_or(Json::Null, values::render_value)
+}
+
+/// One alarm, as every alarm command prints it.
+pub fn alarm_json(a: &v1::AlarmRecord) -> Json {
+    Json::obj([
+        ("reference", Json::from(a.reference.as_str())),
+        ("tagName", Json::from(a.tag_name.as_str())),
+        ("alarmName", Json::from(a.alarm_name.as_str())),
+        ("area", Json::from(a.area.as_str())),
+        ("sourceReference", Json::from(a.source_reference.as_str())),
+        ("condition", Json::from(alarm_condition_name(a.condition))),
+        ("state", Json::from(alarm_state_name(a.state))),
+        ("priority", Json::from(a.priority)),
+        ("category", Json::from(a.category.as_str())),
+        ("description", Json::from(a.description.as_str())),
+        ("value", optional_value(a.value.as_ref())),
+        ("limit", optional_value(a.limit.as_ref())),
+        ("quality", Json::from(a.quality)),
+        ("timeAlarmOn", optional_time(a.time_alarm_on.as_ref())),
+        ("timeAlarmOff", optional_time(a.time_alarm_off.as_ref())),
+        ("timeAlarmAcked", optional_time(a.time_alarm_acked.as_ref())),
+        ("ackOperator", Json::from(a.ack_operator.as_str())),
+        ("ackComment", Json::from(a.ack_comment.as_str())),
+        ("transitionTime", optional_time(a.transition_time.as_ref())),
+    ])
+}
+
+/// One line of `stream-alarms`.
+pub fn alarm_event_json(e: &v1::AlarmEvent) -> Json {
+    Json::obj([
+        ("kind", Json::from(alarm_event_kind_name(e.kind))),
+        ("sequence", Json::from(e.sequence)),
+        ("resync", Json::from(e.resync)),
+        ("snapshotCount", Json::from(e.snapshot_count)),
+        ("alarm", e.alarm.as_ref().map_or(Json::Null, alarm_json)),
+    ])
+}
+
+/// `query-active-alarms`.
+pub fn active_alarms_json(alarms: &[v1::AlarmRecord]) -> Json {
+    Json::obj([
+        ("command", Json::from("query-active-alarms")),
+        ("alarms", Json::Arr(alarms.iter().map(alarm_json).collect())),
+    ])
+}
+
+/// `acknowledge-alarm` (of a reply `check_acknowledge_reply` passed, so
+/// both parts are present).
+pub fn acknowledge_json(reference: &str, r: &v1::AcknowledgeAlarmReply) -> Json {
+    Json::obj([
+        ("command", Json::from("acknowledge-alarm")),
+        ("reference", Json::from(reference)),
+        ("status", r.status.as_ref().map_or(Json::Null, status_json)),
+        ("alarm", r.alarm.as_ref().map_or(Json::Null, alarm_json)),
+    ])
+}
+
+/// One alarm as a line for humans (not a contract).
+pub fn alarm_line(a: &v1::AlarmRecord) -> String {
+    let mut line = format!(
+        "{} {} {} priority={} value={}",
+        a.reference,
+        alarm_state_name(a.state),
+        alarm_condition_name(a.condition),
+        a.priority,
+        optional_value(a.value.as_ref()).render(),
+    );
+    if let Some(limit) = &a.limit {
+        line.push_str(&format!(" limit={}", values::render_value(limit).render()));
+    }
+    if let Some(on) = a
+        .time_alarm_on
+        .as_ref()
+        .and_then(|t| rfc3339::format(t.seconds, t.nanos))
+    {
+        line.push_str(&format!(" on={on}"));
+    }
+    if !a.ack_operator.is_empty() {
+        line.push_str(&format!(" ackedBy={}", a.ack_operator));
+    }
+    line.push_str(&format!(" {}", Json::from(a.description.as_str()).render()));
+    line
+}
+
+/// One alarm event as a line for humans (not a contract).
+pub fn alarm_event_line(e: &v1::AlarmEvent) -> String {
+    let mut line = format!("{} #{}", alarm_event_kind_name(e.kind), e.sequence);
+    if e.resync {
+        line.push_str(" resync");
+    }
+    match &e.alarm {
+        Some(a) => line.push_str(&format!(" {}", alarm_line(a))),
+        None => line.push_str(&format!(" snapshotCount={}", e.snapshot_count)),
+    }
+    line
+}
+
+fn alarm_filter(f: &args::AlarmFilterArgs) -> AlarmFilter {
+    AlarmFilter::new()
+        .queries(f.queries.iter().cloned())
+        .min_priority(f.min_priority)
+        .max_priority(f.max_priority)
 }
 
 fn limits_json(l: &v1::ServerLimits) -> Json {
@@ -898,7 +1057,49 @@ pub async fn run(command: Command, out: &Printer) -> anyhow::Result<()> {
                 .await?
                 .watch_deploy_events(last_seen)
                 .await?;
-            print_stream(events, a.max_events, a.timeout_ms, deploy_event_json, out).await?;
+            print_stream(events, a.max_events, a.timeout_ms, |e| {
+                out.event(&deploy_event_json(e))
+            })
+            .await?;
+        }
+        Command::StreamAlarms(a) => {
+            let events = connect(&a.connect)
+                .await?
+                .stream_alarms(&alarm_filter(&a.filter))
+                .await?;
+            print_stream(events, a.max_messages, a.timeout_ms, |e| {
+                out.either(&alarm_event_json(e), || alarm_event_line(e))
+            })
+            .await?;
+        }
+        Command::QueryActiveAlarms(a) => {
+            let alarms = connect(&a.connect)
+                .await?
+                .query_active_alarms(&alarm_filter(&a.filter))
+                .await?;
+            if out.json {
+                out.result(&active_alarms_json(&alarms))?;
+            } else {
+                for alarm in &alarms {
+                    out.line(&alarm_line(alarm))?;
+                }
+            }
+        }
+        Command::AcknowledgeAlarm(a) => {
+            let reply = connect(&a.connect)
+                .await?
+                .acknowledge_alarm_raw(&a.reference, &a.comment, &a.operator)
+                .await?;
+            let reply = check_acknowledge_reply(reply)?;
+            out.either(&acknowledge_json(&a.reference, &reply), || {
+                let status = reply.status.unwrap_or_default();
+                let alarm = reply.alarm.as_ref().map_or_else(String::new, alarm_line);
+                format!(
+                    "acknowledged {} ({}): {alarm}",
+                    a.reference,
+                    check::category_name(status.category)
+                )
+            })?;
         }
         Command::GalaxyDeploy(a) => {
             // Read before connecting: an unreadable file sends nothing.
@@ -1072,20 +1273,22 @@ async fn stream_events(
     out: &Printer,
 ) -> anyhow::Result<()> {
     let events = session.stream_events().await?;
-    print_stream(events, max_events, timeout_ms, event_json, out).await
+    print_stream(events, max_events, timeout_ms, |e| {
+        out.event(&event_json(e))
+    })
+    .await
 }
 
-/// The one loop of `stream-events` and `galaxy-watch`: prints each message
-/// of an open stream as one line until `max_events` (0: no limit), the
-/// timeout (0: none, counted from now), Ctrl-C, or the end of the stream,
-/// none of which is an error. Leaving drops the stream, which cancels the
-/// call at the gateway.
+/// The one loop of `stream-events`, `galaxy-watch` and `stream-alarms`:
+/// prints each message of an open stream as one line (through `print`) until
+/// `max_events` (0: no limit), the timeout (0: none, counted from now),
+/// Ctrl-C, or the end of the stream, none of which is an error. Leaving
+/// drops the stream, which cancels the call at the gateway.
 async fn print_stream<S, T>(
     mut stream: S,
     max_events: u32,
     timeout_ms: u64,
-    render: fn(&T) -> Json,
-    out: &Printer,
+    print: impl Fn(&T) -> std::io::Result<()>,
 ) -> anyhow::Result<()>
 where
     S: futures::Stream<Item = Result<T, mxgateway_client::Error>> + Unpin,
@@ -1099,7 +1302,7 @@ where
         tokio::select! {
             next = stream.next() => match next {
                 Some(Ok(message)) => {
-                    out.event(&render(&message))?;
+                    print(&message)?;
                     count += 1;
                 }
                 Some(Err(e)) => return Err(e.into()),

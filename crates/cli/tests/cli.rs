@@ -3297,3 +3297,502 @@ async fn galaxy_errors_never_carry_the_key() {
         assert!(!run.all_output().contains(KEY_SECRET), "{command}");
     }
 }
+
+// === alarms ===
+
+const ALARM_COMMANDS: [&str; 3] = ["stream-alarms", "query-active-alarms", "acknowledge-alarm"];
+
+#[derive(Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct AlarmOut {
+    reference: String,
+    tag_name: String,
+    alarm_name: String,
+    area: String,
+    source_reference: String,
+    condition: String,
+    state: String,
+    priority: i32,
+    category: String,
+    description: String,
+    value: Value,
+    limit: Value,
+    quality: i32,
+    time_alarm_on: Option<String>,
+    time_alarm_off: Option<String>,
+    time_alarm_acked: Option<String>,
+    ack_operator: String,
+    ack_comment: String,
+    transition_time: Option<String>,
+}
+
+#[derive(Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct AlarmEventOut {
+    kind: String,
+    sequence: u64,
+    resync: bool,
+    snapshot_count: u32,
+    alarm: Option<AlarmOut>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct QueryActiveAlarmsOut {
+    command: String,
+    alarms: Vec<AlarmOut>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct AcknowledgeAlarmOut {
+    command: String,
+    reference: String,
+    status: StatusOut,
+    alarm: AlarmOut,
+}
+
+/// The "Alarm commands" section of the docs, up to the next command.
+fn alarm_section(docs: &str) -> &str {
+    let start = docs.find("### Alarm commands").expect("an alarm section");
+    let rest = &docs[start..];
+    let end = rest[1..].find("\n### ").map_or(rest.len(), |i| i + 1);
+    &rest[..end]
+}
+
+/// What a line of the alarm section shows, checked against its strict type.
+fn parse_alarm_line(line: &str) -> &'static str {
+    let value: Value = parse_doc("alarms", line);
+    match value.get("command").and_then(Value::as_str) {
+        Some("query-active-alarms") => {
+            let out: QueryActiveAlarmsOut = parse_doc("query-active-alarms", line);
+            assert_eq!(out.command, "query-active-alarms");
+            // Only active alarms are listed.
+            assert!(out.alarms.iter().all(|a| a.state != "ACK_RTN"), "{line}");
+            "query-active-alarms"
+        }
+        Some("acknowledge-alarm") => {
+            let out: AcknowledgeAlarmOut = parse_doc("acknowledge-alarm", line);
+            assert_eq!(out.command, "acknowledge-alarm");
+            assert_eq!(out.reference, out.alarm.reference);
+            "acknowledge-alarm"
+        }
+        Some(other) => panic!("unknown command {other}"),
+        None if value.get("kind").is_some() => {
+            let out: AlarmEventOut = parse_doc("stream-alarms", line);
+            // `alarm` is null exactly on SNAPSHOT_END, and only it counts.
+            assert_eq!(out.kind == "SNAPSHOT_END", out.alarm.is_none(), "{line}");
+            if out.kind != "SNAPSHOT_END" {
+                assert_eq!(out.snapshot_count, 0, "{line}");
+            }
+            "stream-alarms"
+        }
+        None => {
+            drop(parse_doc::<AlarmOut>("alarm", line));
+            "alarm"
+        }
+    }
+}
+
+/// The doc alarm as JSON, taken from the first block of the alarm section.
+fn doc_alarm_json(docs: &str) -> String {
+    json_blocks(alarm_section(docs))[0].clone()
+}
+
+#[tokio::test]
+async fn alarm_commands_have_help_and_are_documented() {
+    let docs = read_docs();
+    let section = alarm_section(&docs);
+    let top = mxgw(&["--help"], &[]).await;
+    assert_eq!(top.code, 0);
+    for command in ALARM_COMMANDS {
+        assert!(
+            top.stdout.contains(command),
+            "{command} missing from --help"
+        );
+        let run = mxgw(&[command, "--help"], &[]).await;
+        assert_eq!(run.code, 0, "{command}: {}", run.stderr);
+        assert!(
+            run.stdout.contains(&format!("Usage: mxgw {command}")),
+            "{command}: {}",
+            run.stdout
+        );
+        for flag in ["--endpoint", "--api-key-env", "--json"] {
+            assert!(run.stdout.contains(flag), "{command}: {flag}");
+        }
+        assert!(run.stdout.contains("scope"), "{command}: {}", run.stdout);
+        assert!(
+            section.contains(&format!("`mxgw {command} ")),
+            "{command} is not in the alarm section of docs/cli-json.md"
+        );
+    }
+    let flags = [
+        (
+            "stream-alarms",
+            &[
+                "--query",
+                "--min-priority",
+                "--max-priority",
+                "--max-messages",
+                "--timeout-ms",
+            ][..],
+        ),
+        (
+            "query-active-alarms",
+            &["--query", "--min-priority", "--max-priority"][..],
+        ),
+        (
+            "acknowledge-alarm",
+            &["--reference", "--comment", "--operator"][..],
+        ),
+    ];
+    for (command, flags) in flags {
+        let run = mxgw(&[command, "--help"], &[]).await;
+        for flag in flags {
+            assert!(run.stdout.contains(flag), "{command}: {flag}");
+            assert!(section.contains(flag), "{flag} is not documented");
+        }
+    }
+}
+
+#[test]
+fn documented_alarm_examples_match_the_contract() {
+    let docs = read_docs();
+    let blocks = json_blocks(alarm_section(&docs));
+    let mut shown: Vec<&str> = Vec::new();
+    for block in &blocks {
+        assert!(
+            !block.contains(": ") && !block.contains(", "),
+            "not compact: {block}"
+        );
+        for line in block.lines() {
+            shown.push(parse_alarm_line(line));
+        }
+    }
+    assert_eq!(
+        shown,
+        [
+            "alarm",
+            "stream-alarms",
+            "query-active-alarms",
+            "acknowledge-alarm"
+        ]
+    );
+    // The alarm of the first example is the one acknowledged in the last,
+    // before and after: the same alarm, now ACK_ALM by its operator.
+    let before: AlarmOut = parse_doc("alarm", &blocks[0]);
+    let after: AcknowledgeAlarmOut = parse_doc("acknowledge-alarm", &blocks[3]);
+    assert_eq!(before.state, "UNACK_ALM");
+    assert_eq!(after.alarm.state, "ACK_ALM");
+    assert_eq!(after.alarm.time_alarm_on, before.time_alarm_on);
+    assert!(after.status.success == 1 && after.status.category == "OK");
+    // The error type list names not-found.
+    assert!(docs.contains("`not-found` (an unknown alarm)"));
+}
+
+#[tokio::test]
+async fn alarm_doc_examples_are_printed_byte_for_byte() {
+    let docs = read_docs();
+    let blocks = json_blocks(alarm_section(&docs));
+    let server = FakeServer::start(State::new()).await;
+
+    // The alarm object, inside a query's result and a snapshot line.
+    *server.state.alarms.active.lock().unwrap() = vec![doc_alarm()];
+    let run = run_with(&server, &["query-active-alarms", "--json"]).await;
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    assert_eq!(
+        run.stdout,
+        format!(
+            "{{\"command\":\"query-active-alarms\",\"alarms\":[{}]}}\n",
+            doc_alarm_json(&docs)
+        )
+    );
+    // The empty query of the docs.
+    server.state.alarms.active.lock().unwrap().clear();
+    let run = run_with(&server, &["query-active-alarms", "--json"]).await;
+    assert_eq!(run.stdout, format!("{}\n", blocks[2]));
+
+    // The stream: a snapshot of the doc alarm and the documented SNAPSHOT_END.
+    *server.state.alarms.events.lock().unwrap() = vec![
+        alarm_event(v1::AlarmEventKind::Snapshot, 41, Some(doc_alarm()), 0),
+        alarm_event(v1::AlarmEventKind::SnapshotEnd, 41, None, 0),
+    ];
+    let run = run_with(&server, &["stream-alarms", "--max-messages", "2", "--json"]).await;
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    assert_eq!(
+        run.stdout,
+        format!(
+            "{{\"kind\":\"SNAPSHOT\",\"sequence\":41,\"resync\":false,\"snapshotCount\":0,\"alarm\":{}}}\n{}\n",
+            doc_alarm_json(&docs),
+            blocks[1]
+        )
+    );
+
+    // The acknowledgement of the docs.
+    let run = run_with(
+        &server,
+        &[
+            "acknowledge-alarm",
+            "--reference",
+            "Tank_001.Level.Hi",
+            "--comment",
+            "seen",
+            "--operator",
+            "supervisor",
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    assert_eq!(run.stdout, format!("{}\n", blocks[3]));
+    // No alarm command touches a session.
+    assert!(server
+        .state
+        .calls()
+        .iter()
+        .all(|c| !matches!(c.message, Message::Open(_) | Message::Invoke(_))));
+}
+
+#[tokio::test]
+async fn alarm_filters_and_acknowledgements_send_what_the_flags_say() {
+    let server = FakeServer::start(State::new()).await;
+    let run = run_with(
+        &server,
+        &[
+            "query-active-alarms",
+            "--query",
+            r"\ZB!TankFarm",
+            "--query",
+            r"\ZB!Utilities!Comp*",
+            "--min-priority",
+            "100",
+            "--max-priority",
+            "600",
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    let filter = v1::AlarmFilter {
+        queries: vec![r"\ZB!TankFarm".into(), r"\ZB!Utilities!Comp*".into()],
+        min_priority: 100,
+        max_priority: 600,
+    };
+    assert_eq!(server.state.alarm_queries()[0].filter, Some(filter.clone()));
+    // No flags: every alarm.
+    run_with(&server, &["query-active-alarms", "--json"]).await;
+    assert_eq!(
+        server.state.alarm_queries()[1].filter,
+        Some(v1::AlarmFilter::default())
+    );
+
+    let run = run_with(
+        &server,
+        &[
+            "stream-alarms",
+            "--query",
+            r"\ZB!TankFarm",
+            "--query",
+            r"\ZB!Utilities!Comp*",
+            "--min-priority",
+            "100",
+            "--max-priority",
+            "600",
+            "--timeout-ms",
+            "200",
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!((run.code, run.stdout.as_str()), (0, ""), "{}", run.stderr);
+    assert_eq!(server.state.alarm_streams()[0].filter, Some(filter));
+
+    // --comment and --operator default to empty.
+    let run = run_with(
+        &server,
+        &[
+            "acknowledge-alarm",
+            "--reference",
+            "Tank_001.Level.Hi",
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    assert_eq!(
+        server.state.acknowledgements(),
+        vec![v1::AcknowledgeAlarmRequest {
+            reference: "Tank_001.Level.Hi".into(),
+            comment: String::new(),
+            operator: String::new(),
+        }]
+    );
+    // --reference is required; priorities are numbers; --max-messages is capped.
+    for args in [
+        &["acknowledge-alarm", "--json"][..],
+        &["query-active-alarms", "--min-priority", "high", "--json"][..],
+        &["stream-alarms", "--max-messages", "1000001", "--json"][..],
+    ] {
+        let run = run_with(&server, args).await;
+        assert_eq!(run.code, 2, "{args:?}: {}", run.all_output());
+        assert_eq!(run.error().kind, "usage", "{args:?}");
+    }
+    assert_eq!(
+        server.state.acknowledgements().len(),
+        1,
+        "nothing more sent"
+    );
+}
+
+#[tokio::test]
+async fn stream_alarms_stops_at_max_messages_and_cancels_the_stream() {
+    let server = FakeServer::start(State::new()).await;
+    *server.state.alarms.events.lock().unwrap() = vec![
+        alarm_event(v1::AlarmEventKind::Snapshot, 41, Some(doc_alarm()), 0),
+        alarm_event(v1::AlarmEventKind::SnapshotEnd, 41, None, 1),
+        alarm_event(
+            v1::AlarmEventKind::Transition,
+            42,
+            Some(doc_acked_alarm()),
+            0,
+        ),
+    ];
+    let run = run_with(&server, &["stream-alarms", "--max-messages", "2", "--json"]).await;
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    let lines: Vec<AlarmEventOut> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[1].kind, "SNAPSHOT_END");
+    assert_eq!(lines[1].snapshot_count, 1);
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while server.state.alarms.streams_cancelled.load(Ordering::SeqCst) == 0 {
+            server.state.alarms.stream_cancelled.notified().await;
+        }
+    })
+    .await
+    .expect("the stream was cancelled at the gateway");
+
+    // Human output: one line per event, naming the kind and the alarm.
+    let run = run_with(&server, &["stream-alarms", "--max-messages", "3"]).await;
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", run.stdout);
+    assert!(
+        lines[0].starts_with("SNAPSHOT #41 Tank_001.Level.Hi UNACK_ALM"),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[1].starts_with("SNAPSHOT_END #41"), "{}", lines[1]);
+    assert!(
+        lines[2].starts_with("TRANSITION #42 Tank_001.Level.Hi ACK_ALM"),
+        "{}",
+        lines[2]
+    );
+
+    // The end of the stream ends the command; an error in it is typed, after
+    // the lines already printed.
+    *server.state.alarms.end_streams.lock().unwrap() = true;
+    let run = run_with(&server, &["stream-alarms", "--json"]).await;
+    assert_eq!((run.code, run.stdout.lines().count()), (0, 3));
+    *server.state.alarms.stream_error.lock().unwrap() = Some(gateway_status(
+        tonic::Code::Unavailable,
+        "shutting-down",
+        "the gateway is shutting down",
+    ));
+    let run = run_with(&server, &["stream-alarms", "--json"]).await;
+    assert_eq!(run.code, 1, "{}", run.all_output());
+    assert_eq!(run.stdout.lines().count(), 4);
+    assert_eq!(run.error().kind, "shutting-down");
+}
+
+#[tokio::test]
+async fn refused_and_unknown_acknowledgements_are_typed_errors() {
+    let server = FakeServer::start(State::new()).await;
+    let ack = [
+        "acknowledge-alarm",
+        "--reference",
+        "Tank_001.Level.Hi",
+        "--json",
+    ];
+    for detail in [1015, 1014] {
+        server
+            .state
+            .alarms
+            .ack_replies
+            .lock()
+            .unwrap()
+            .push_back(Ok(ack_refused_reply(detail)));
+        let run = run_with(&server, &ack).await;
+        assert_eq!(run.code, 1, "{}", run.all_output());
+        assert_eq!(
+            run.stdout.lines().count(),
+            1,
+            "only the error: {}",
+            run.stdout
+        );
+        let error = run.error();
+        assert_eq!(error.kind, "mxaccess");
+        assert!(error.error.contains(&detail.to_string()), "{}", error.error);
+    }
+    let cases = [
+        (
+            gateway_status(tonic::Code::NotFound, "not-found", "no alarm \"Nope.Hi\""),
+            "not-found",
+        ),
+        (
+            gateway_status(
+                tonic::Code::PermissionDenied,
+                "permission-denied",
+                "missing scope alarms:ack",
+            ),
+            "authorization",
+        ),
+        (
+            gateway_status(
+                tonic::Code::InvalidArgument,
+                "invalid-argument",
+                "comment is longer than 256 characters",
+            ),
+            "invalid-argument",
+        ),
+    ];
+    for (status, kind) in cases {
+        server.state.set_next_error(status);
+        let run = run_with(&server, &ack).await;
+        assert_eq!(run.code, 1, "{}", run.all_output());
+        assert_eq!(run.error().kind, kind);
+    }
+    // Without --json: one line on stderr, nothing on stdout.
+    server.state.set_next_error(gateway_status(
+        tonic::Code::NotFound,
+        "not-found",
+        "no alarm",
+    ));
+    let run = run_with(&server, &ack[..3]).await;
+    assert_eq!(run.code, 1);
+    assert_eq!(run.stdout, "");
+    assert!(
+        run.stderr.starts_with("mxgw: error: not found"),
+        "{}",
+        run.stderr
+    );
+    // A refused filter is the gateway's invalid-argument, also for the stream.
+    for command in ["query-active-alarms", "stream-alarms"] {
+        server.state.set_next_error(gateway_status(
+            tonic::Code::InvalidArgument,
+            "invalid-argument",
+            "min_priority 1000 is not within 1..=999 (0 = open)",
+        ));
+        let run = run_with(&server, &[command, "--min-priority", "1000", "--json"]).await;
+        assert_eq!(run.code, 1, "{command}: {}", run.all_output());
+        assert_eq!(run.error().kind, "invalid-argument", "{command}");
+    }
+    assert!(!server
+        .state
+        .calls()
+        .iter()
+        .any(|c| c.authorization.as_deref().is_some_and(|a| !a.contains(KEY))));
+}
