@@ -555,3 +555,53 @@ async fn add_advise_unadvise_and_remove_bulk_follow_the_single_call_rules() {
         .iter()
         .all(|r| !r.was_successful && r.hresult == hresult::E_INVALIDARG));
 }
+
+/// Writes are asynchronous (OnWriteComplete comes later), but the runtime
+/// applies one session's writes in the order it issued them: the last of many
+/// writes to one item is the value that stays.
+#[tokio::test]
+async fn one_sessions_writes_reach_the_runtime_in_order() {
+    let gw = TestGateway::start().await;
+    let mut c = gw.admin().await;
+    let session = open(&mut c).await;
+    let server = register(&mut c, &session).await;
+    let item = add_item(&mut c, &session, server, "TestChildObject.TestDouble").await;
+    let mut events = Events::open(&mut c, &session).await;
+    advise(&mut c, &session, server, item).await;
+    events.find(WAIT, |e| is_data_change(e, item)).await;
+    const WRITES: usize = 3_000;
+    let entries = (1..=WRITES)
+        .map(|i| mxgateway_proto::v1::WriteBulkEntry {
+            item_handle: item,
+            value: Some(mxgateway_proto::v1::MxValue {
+                kind: Some(mxgateway_proto::v1::mx_value::Kind::DoubleValue(i as f64)),
+                ..Default::default()
+            }),
+            user_id: 0,
+        })
+        .collect();
+    let reply = invoke(
+        &mut c,
+        &session,
+        Command::WriteBulk(mxgateway_proto::v1::WriteBulkCommand {
+            server_handle: server,
+            entries,
+        }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(reply.hresult, 0);
+    let mut completed = 0;
+    while completed < WRITES {
+        events.find(WAIT, |e| is_write_complete(e, item)).await;
+        completed += 1;
+    }
+    assert_eq!(
+        gw.gateway
+            .plant()
+            .read("TestChildObject.TestDouble")
+            .unwrap()
+            .value,
+        mxgateway_mx::MxValue::Double(WRITES as f64)
+    );
+}

@@ -161,7 +161,20 @@ impl PlantClient {
     /// Writes and waits for the plant's verdict. A closed link yields a
     /// communication-error status rather than an error, because MXAccess
     /// reports a failed write through OnWriteComplete.
-    pub async fn write(&self, mut write: plant::Write) -> MxStatus {
+    pub async fn write(&self, write: plant::Write) -> MxStatus {
+        self.submit_write(write)
+            .await
+            .await
+            .unwrap_or_else(|_| link_lost())
+    }
+
+    /// Sends a write and returns at once with a receiver of the plant's
+    /// verdict. The plant applies a link's requests in the order they were
+    /// sent, so writes submitted one after another (each awaited) are applied
+    /// in that order while their verdicts are still outstanding. A closed link
+    /// yields a receiver already holding a communication-error status; a
+    /// receiver that fails means the link was lost too.
+    pub async fn submit_write(&self, mut write: plant::Write) -> oneshot::Receiver<MxStatus> {
         let id = self.next_request.fetch_add(1, Ordering::Relaxed);
         write.request_id = id;
         let (tx, rx) = oneshot::channel();
@@ -170,24 +183,22 @@ impl PlantClient {
             .expect("pending lock")
             .writes
             .insert(id, tx);
-        let lost = MxStatus::failure(
-            StatusCategory::CommunicationError,
-            StatusSource::RequestingLmx,
-            detail::PLATFORM_COMMUNICATION_ERROR,
-        );
         if self
             .send(link_request::Message::Write(write))
             .await
             .is_err()
         {
-            self.pending
+            let tx = self
+                .pending
                 .lock()
                 .expect("pending lock")
                 .writes
                 .remove(&id);
-            return lost;
+            if let Some(tx) = tx {
+                let _ = tx.send(link_lost());
+            }
         }
-        rx.await.unwrap_or(lost)
+        rx
     }
 
     /// Authenticates a galaxy user; the error text never contains the password.
@@ -265,4 +276,13 @@ async fn read_loop(
     let mut p = pending.lock().expect("pending lock");
     p.writes.clear();
     p.auths.clear();
+}
+
+/// The status of a write whose link went away before the plant answered.
+pub fn link_lost() -> MxStatus {
+    MxStatus::failure(
+        StatusCategory::CommunicationError,
+        StatusSource::RequestingLmx,
+        detail::PLATFORM_COMMUNICATION_ERROR,
+    )
 }

@@ -6,6 +6,7 @@ use std::future::Future;
 use mxgateway_mx::MxStatus;
 use mxgateway_plant_link::client::PlantClient;
 use mxgateway_proto::plant;
+use tokio::sync::oneshot;
 
 /// The runtime behind the worker: the simulated plant, or (later) LMXProxyServer.
 ///
@@ -35,8 +36,14 @@ pub trait Backend: Clone + Send + Sync + 'static {
         &self,
         subscription_ids: Vec<u64>,
     ) -> impl Future<Output = Result<(), BackendError>> + Send;
-    /// Completes when the runtime has decided; the status becomes OnWriteComplete.
-    fn write(&self, request: plant::Write) -> impl Future<Output = MxStatus> + Send;
+    /// Sends a write; completes once it is on its way, with a receiver of the
+    /// runtime's verdict (which becomes OnWriteComplete; a failed receiver
+    /// means the runtime was lost). Writes submitted one after another, each
+    /// awaited, reach the runtime in that order.
+    fn submit_write(
+        &self,
+        request: plant::Write,
+    ) -> impl Future<Output = oneshot::Receiver<MxStatus>> + Send;
     fn authenticate(
         &self,
         user_name: &str,
@@ -100,8 +107,8 @@ impl Backend for SimBackend {
             .map_err(|e| BackendError(e.to_string()))
     }
 
-    async fn write(&self, request: plant::Write) -> MxStatus {
-        self.client.write(request).await
+    async fn submit_write(&self, request: plant::Write) -> oneshot::Receiver<MxStatus> {
+        self.client.submit_write(request).await
     }
 
     async fn authenticate(&self, user_name: &str, password: &str) -> Result<i32, String> {

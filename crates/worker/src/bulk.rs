@@ -641,8 +641,10 @@ mod tests {
             self.unsubscribed.lock().unwrap().extend(ids);
             Ok(())
         }
-        async fn write(&self, _: plant::Write) -> MxStatus {
-            MxStatus::OK
+        async fn submit_write(&self, _: plant::Write) -> tokio::sync::oneshot::Receiver<MxStatus> {
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            let _ = tx.send(MxStatus::OK);
+            rx
         }
         async fn authenticate(&self, _: &str, _: &str) -> Result<i32, String> {
             Err("no users".into())

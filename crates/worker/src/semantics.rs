@@ -158,11 +158,50 @@ pub struct MxSession<B: Backend> {
     subscriptions: HashMap<u64, i32>,
     next_subscription: u64,
     sequence: u64,
-    write_done: mpsc::Sender<WriteDone>,
+    /// Accepted writes, in the order they were accepted, to `write_pump`.
+    writes: mpsc::UnboundedSender<QueuedWrite>,
     pub(crate) constraints: TagConstraints,
     /// Item handles by folded reference key (see `reference_key`), for ReadBulk's cache.
     pub(crate) by_reference: HashMap<String, Vec<i32>>,
     pub(crate) reads: PendingReads,
+}
+
+/// A write accepted by a Write command, on its way to the runtime.
+struct QueuedWrite {
+    server_handle: i32,
+    item_handle: i32,
+    request: plant::Write,
+}
+
+/// Sends accepted writes to the runtime one after another, in acceptance
+/// order, and turns each verdict into a [`WriteDone`] when it arrives
+/// (verdicts are awaited concurrently, so a slow one holds up nothing).
+///
+/// The queue is unbounded on purpose: the worker's command loop must accept
+/// a write without waiting (it also serves data changes), and what it can
+/// hold is bounded upstream by the gateway's command size and deadlines,
+/// exactly as the task-per-write it replaces was.
+async fn write_pump<B: Backend>(
+    backend: B,
+    mut queue: mpsc::UnboundedReceiver<QueuedWrite>,
+    done: mpsc::Sender<WriteDone>,
+) {
+    while let Some(write) = queue.recv().await {
+        let verdict = backend.submit_write(write.request).await;
+        let done = done.clone();
+        tokio::spawn(async move {
+            let status = verdict
+                .await
+                .unwrap_or_else(|_| mxgateway_plant_link::client::link_lost());
+            let _ = done
+                .send(WriteDone {
+                    server_handle: write.server_handle,
+                    item_handle: write.item_handle,
+                    status,
+                })
+                .await;
+        });
+    }
 }
 
 /// The case-insensitive key ReadBulk finds advised items by.
@@ -227,6 +266,8 @@ impl<B: Backend> MxSession<B> {
         write_done: mpsc::Sender<WriteDone>,
         constraints: TagConstraints,
     ) -> Self {
+        let (writes, queue) = mpsc::unbounded_channel();
+        tokio::spawn(write_pump(backend.clone(), queue, write_done));
         MxSession {
             backend,
             servers: HashMap::new(),
@@ -237,7 +278,7 @@ impl<B: Backend> MxSession<B> {
             subscriptions: HashMap::new(),
             next_subscription: 1,
             sequence: 0,
-            write_done,
+            writes,
             constraints,
             by_reference: HashMap::new(),
             reads: PendingReads::default(),
@@ -655,18 +696,19 @@ impl<B: Backend> MxSession<B> {
             verifier_user_id,
             secured,
         };
-        let backend = self.backend.clone();
-        let done = self.write_done.clone();
-        tokio::spawn(async move {
-            let status = backend.write(request).await;
-            let _ = done
-                .send(WriteDone {
-                    server_handle,
-                    item_handle,
-                    status,
-                })
-                .await;
-        });
+        // Through the one ordered queue, so writes reach the runtime in the
+        // order the client issued them (a task per write would race).
+        let queued = QueuedWrite {
+            server_handle,
+            item_handle,
+            request,
+        };
+        if self.writes.send(queued).is_err() {
+            return Err(hresult_failure(
+                hresult::E_FAIL,
+                "the worker's write queue is closed",
+            ));
+        }
         Ok(ok(None))
     }
 
