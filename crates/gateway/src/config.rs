@@ -55,6 +55,9 @@ pub struct Limits {
     pub heartbeat_ceiling: Duration,
     /// How long a worker may take to start and answer the handshake.
     pub worker_start_timeout: Duration,
+    /// Alarm transitions one StreamAlarms call may fall behind (beyond its own
+    /// channel) before it is resynchronized from a fresh snapshot.
+    pub alarm_feed_capacity: usize,
 }
 
 impl Default for Limits {
@@ -73,6 +76,7 @@ impl Default for Limits {
             heartbeat_grace: Duration::from_millis(5000),
             heartbeat_ceiling: Duration::from_secs(60),
             worker_start_timeout: Duration::from_secs(10),
+            alarm_feed_capacity: mxgateway_sim::DEFAULT_ALARM_FEED_CAPACITY,
         }
     }
 }
@@ -186,6 +190,11 @@ impl Config {
         if l.max_sessions == 0 || l.event_queue_capacity == 0 || l.max_events_per_batch == 0 {
             return Err(ConfigError::Limit(
                 "session, queue and batch limits must be positive".into(),
+            ));
+        }
+        if l.alarm_feed_capacity == 0 {
+            return Err(ConfigError::Limit(
+                "the alarm feed capacity must be positive".into(),
             ));
         }
         if l.heartbeat_interval.is_zero() || l.heartbeat_grace < l.heartbeat_interval {

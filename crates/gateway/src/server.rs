@@ -10,7 +10,7 @@ use std::time::Duration;
 use mxgateway_plant_link::server::PlantLinkServer;
 use mxgateway_proto::v1::galaxy_repository_server::GalaxyRepositoryServer;
 use mxgateway_proto::v1::mx_access_gateway_server::MxAccessGatewayServer;
-use mxgateway_sim::Plant;
+use mxgateway_sim::{GalaxyModel, Plant, PlantConfig};
 use rand::Rng;
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
@@ -73,15 +73,16 @@ impl Gateway {
         // pick a process default by itself; choose ring. An already installed
         // provider (a second gateway in one process) is fine.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let plant = match &config.galaxy {
-            GalaxySource::Demo => Plant::demo(),
-            GalaxySource::File(path) => {
-                Plant::load(path).map_err(|e| StartError::Galaxy(e.to_string()))?
-            }
-            GalaxySource::Model(model) => {
-                Plant::new((**model).clone()).map_err(|e| StartError::Galaxy(e.to_string()))?
-            }
+        let plant_config = PlantConfig {
+            alarm_feed_capacity: config.limits.alarm_feed_capacity,
+            ..PlantConfig::default()
         };
+        let plant = match &config.galaxy {
+            GalaxySource::Demo => Plant::with_config(GalaxyModel::demo(), plant_config),
+            GalaxySource::File(path) => Plant::load_with_config(path, plant_config),
+            GalaxySource::Model(model) => Plant::with_config((**model).clone(), plant_config),
+        }
+        .map_err(|e| StartError::Galaxy(e.to_string()))?;
         let keys = Arc::new(
             KeyStore::open(&config.state_dir).map_err(|e| StartError::Keys(e.to_string()))?,
         );

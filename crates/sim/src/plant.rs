@@ -808,8 +808,13 @@ impl Plant {
 
     /// Loads, validates and starts a plant from a model file; errors name the path.
     pub fn load(path: &Path) -> Result<Plant, ModelError> {
+        Self::load_with_config(path, PlantConfig::default())
+    }
+
+    /// [`Plant::load`] with a configuration.
+    pub fn load_with_config(path: &Path, config: PlantConfig) -> Result<Plant, ModelError> {
         let model = GalaxyModel::load(path)?;
-        Self::build(model, PlantConfig::default(), &path.display().to_string())
+        Self::build(model, config, &path.display().to_string())
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
