@@ -85,11 +85,18 @@ pub(crate) struct Extensions {
 
 /// The extensions an attribute definition declares itself, or `None` to inherit them.
 ///
-/// The model has no alarm or history settings yet, so nothing is declared; when
-/// `AttributeDef` grows them (alarm conditions, a historize flag), map them here and
-/// the rows and the queries follow.
-pub(crate) fn declared_extensions(_def: &AttributeDef) -> Option<Extensions> {
-    None
+/// An `alarms` table (any condition) declares the alarm extension; an
+/// override that sets no `alarms` inherits. The model has no historize flag
+/// yet, so `history` stays false.
+pub(crate) fn declared_extensions(def: &AttributeDef) -> Option<Extensions> {
+    def.alarms.as_ref().map(|a| Extensions {
+        alarm: a.hihi.is_some()
+            || a.hi.is_some()
+            || a.lo.is_some()
+            || a.lolo.is_some()
+            || a.discrete.is_some(),
+        history: false,
+    })
 }
 
 // === the plan: every row, computed before anything is written ===

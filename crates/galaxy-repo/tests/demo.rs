@@ -189,11 +189,11 @@ async fn demo_attributes_follow_the_template_chain_and_overrides() {
             ("Tank_002", 9),
             ("InletValve_001", 3),
             ("PackLine_001", 11),
-            ("Compressor_001", 4),
+            ("Compressor_001", 5),
             ("Boiler_001", 4),
         ]
     );
-    assert_eq!(hierarchy.attribute_count(), 70);
+    assert_eq!(hierarchy.attribute_count(), 71);
 
     let int = attribute("TestChildObject", "TestInt");
     assert_eq!(int.full_tag_reference, "TestChildObject.TestInt");
@@ -234,7 +234,7 @@ async fn demo_attributes_follow_the_template_chain_and_overrides() {
         .iter()
         .map(|a| &*a.attribute_name)
         .collect();
-    assert_eq!(names, ["PV", "Running", "Setpoint", "Starts"]);
+    assert_eq!(names, ["Overload", "PV", "Running", "Setpoint", "Starts"]);
 }
 
 #[tokio::test]
@@ -308,17 +308,13 @@ async fn template_attributes_live_in_the_template_package() {
 #[tokio::test]
 async fn extension_primitives_in_the_package_chain_flag_alarms_and_history() {
     let conn = build_sqlite(&GalaxyModel::demo(), Some(DEPLOYED_AT)).unwrap();
-    // An alarm on the template's Level (inherited by both tanks) and history on
-    // Tank_002's own Temperature, as a real galaxy stores extension primitives.
+    // The model's alarms (the template's Level, inherited by both tanks, and
+    // others) come from the model; history on Tank_002's own Temperature is
+    // added here, as a real galaxy stores extension primitives.
     conn.execute_batch(
         "INSERT INTO primitive_instance (gobject_id, package_id, mx_primitive_id,
              primitive_name, primitive_definition_id)
-         SELECT g.gobject_id, g.checked_in_package_id, 100, 'Level', pd.primitive_definition_id
-         FROM gobject g, primitive_definition pd
-         WHERE g.tag_name = '$Tank' AND pd.primitive_name = 'AlarmExtension';
-         INSERT INTO primitive_instance (gobject_id, package_id, mx_primitive_id,
-             primitive_name, primitive_definition_id)
-         SELECT g.gobject_id, g.deployed_package_id, 100, 'Temperature', pd.primitive_definition_id
+         SELECT g.gobject_id, g.deployed_package_id, 9000, 'Temperature', pd.primitive_definition_id
          FROM gobject g, primitive_definition pd
          WHERE g.tag_name = 'Tank_002' AND pd.primitive_name = 'HistoryExtension';",
     )
@@ -340,6 +336,9 @@ async fn extension_primitives_in_the_package_chain_flag_alarms_and_history() {
             ("Tank_001.Level".to_string(), true, false),
             ("Tank_002.Level".to_string(), true, false),
             ("Tank_002.Temperature".to_string(), false, true),
+            ("TestChildObject.TestBool".to_string(), true, false),
+            ("TestChildObject.TestDouble".to_string(), true, false),
+            ("Compressor_001.Overload".to_string(), true, false),
         ]
     );
 }
@@ -398,7 +397,7 @@ async fn every_listed_reference_resolves_on_the_simulator() {
         .iter()
         .flat_map(|o| o.attributes.iter())
         .collect();
-    assert_eq!(attributes.len(), 70);
+    assert_eq!(attributes.len(), 71);
 
     let plant = Plant::demo();
     let (conn, mut updates) = plant.connect("galaxy-repo test");
@@ -432,11 +431,19 @@ async fn every_listed_reference_resolves_on_the_simulator() {
         .iter()
         .map(|a| a.full_tag_reference.as_str())
         .collect();
-    let unlisted: Vec<String> = plant
-        .references()
-        .into_iter()
+    // Alarm sub-attributes (`X.InAlarm` and siblings) belong to the alarm
+    // extension of the listed attribute, not to the attribute list.
+    let references = plant.references();
+    let alarms: HashSet<&str> = references
+        .iter()
+        .filter_map(|r| r.strip_suffix(".InAlarm"))
+        .collect();
+    let unlisted: Vec<String> = references
+        .iter()
         .filter(|r| !listed.contains(r.as_str()))
         .filter(|r| !r.ends_with(".ScanState"))
+        .filter(|r| !r.rsplit_once('.').is_some_and(|(p, _)| alarms.contains(p)))
+        .cloned()
         .collect();
     assert!(unlisted.is_empty(), "not browsed: {unlisted:?}");
 }
