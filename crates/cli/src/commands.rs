@@ -1412,3 +1412,43 @@ async fn smoke_steps(
     }
     Ok((server_handle, item_handle, collected))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alarm_enum_names_drop_their_prefix_and_unknown_numbers_are_unrecognized() {
+        assert_eq!(
+            alarm_state_name(v1::AlarmState::UnackRtn as i32),
+            "UNACK_RTN"
+        );
+        assert_eq!(alarm_state_name(0), "UNSPECIFIED");
+        assert_eq!(alarm_state_name(99), "UNRECOGNIZED");
+        assert_eq!(
+            alarm_condition_name(v1::AlarmCondition::Lolo as i32),
+            "LOLO"
+        );
+        assert_eq!(alarm_condition_name(-1), "UNRECOGNIZED");
+        assert_eq!(
+            alarm_event_kind_name(v1::AlarmEventKind::SnapshotEnd as i32),
+            "SNAPSHOT_END"
+        );
+        assert_eq!(alarm_event_kind_name(7), "UNRECOGNIZED");
+    }
+
+    #[test]
+    fn unset_alarm_fields_are_null_in_place() {
+        let text = alarm_json(&v1::AlarmRecord::default()).render();
+        assert_eq!(
+            text,
+            concat!(
+                r#"{"reference":"","tagName":"","alarmName":"","area":"","sourceReference":"","#,
+                r#""condition":"UNSPECIFIED","state":"UNSPECIFIED","priority":0,"category":"","#,
+                r#""description":"","value":null,"limit":null,"quality":0,"timeAlarmOn":null,"#,
+                r#""timeAlarmOff":null,"timeAlarmAcked":null,"ackOperator":"","ackComment":"","#,
+                r#""transitionTime":null}"#
+            )
+        );
+    }
+}
