@@ -97,7 +97,7 @@ fn every_readme_example_runs() {
     let blocks = sh_blocks();
     assert_eq!(
         blocks.len(),
-        7,
+        8,
         "update this test when README examples change: {blocks:#?}"
     );
     let sandbox = Sandbox::new();
@@ -251,6 +251,31 @@ fn every_readme_example_runs() {
         }
         if line.contains("galaxy-deploy") {
             assert!(lines[0]["objectCount"].as_u64().unwrap() > 10, "{stdout}");
+        }
+    }
+    // Alarms: the demo compressor's overload has come at least once by the time
+    // three stream messages (a snapshot end and transitions) arrived.
+    for line in &blocks[7] {
+        let command = translate(line, &gw.addr);
+        let (ok, stdout, stderr) = sandbox.run(&format!("{export}\n{command}"));
+        assert!(ok, "{command}: {stdout}{stderr}");
+        let lines: Vec<serde_json::Value> = stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        if line.contains("stream-alarms") {
+            assert_eq!(lines.len(), 3, "{stdout}");
+            assert!(lines.iter().any(|e| e["alarm"]["reference"] == "Compressor_001.Overload"));
+        }
+        if line.contains("query-active-alarms") {
+            let alarms = lines[0]["alarms"].as_array().unwrap();
+            assert!(alarms.iter().all(|a| a["area"] == "Utilities"), "{stdout}");
+            assert!(alarms.iter().any(|a| a["reference"] == "Compressor_001.Overload"));
+        }
+        if line.contains("acknowledge-alarm") {
+            let state = &lines[0]["alarm"]["state"];
+            assert!(state == "ACK_ALM" || state == "ACK_RTN", "{stdout}");
+            assert_eq!(lines[0]["alarm"]["ackOperator"], "supervisor");
         }
     }
 }
