@@ -344,3 +344,25 @@ async fn gateway_errors_map_to_kinds_without_the_key() {
     assert_eq!(e.kind(), "authorization");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_query_that_never_ends_times_out_under_the_unary_policy() {
+    let state = State::new();
+    *state.alarms.active.lock().unwrap() = vec![doc_alarm()];
+    *state.alarms.hang_query.lock().unwrap() = true;
+    let server = FakeServer::start(state.clone()).await;
+    let mut options = ClientOptions::new(server.endpoint())
+        .with_api_key(KEY)
+        .with_tls(TlsOptions::plaintext());
+    options.timeout = Duration::from_millis(300);
+    let client = GatewayClient::connect(options).await.unwrap();
+    let e = tokio::time::timeout(
+        Duration::from_secs(10),
+        client.query_active_alarms(&AlarmFilter::new()),
+    )
+    .await
+    .expect("the client's timeout bounds the whole query")
+    .unwrap_err();
+    assert_eq!(e.kind(), "timeout", "{e:?}");
+    server.stop().await;
+}

@@ -99,6 +99,8 @@ pub struct AlarmScript {
     pub end_streams: Mutex<bool>,
     /// What QueryActiveAlarms returns.
     pub active: Mutex<Vec<v1::AlarmRecord>>,
+    /// When true, QueryActiveAlarms sends its records but never ends.
+    pub hang_query: Mutex<bool>,
     /// Replies for the next AcknowledgeAlarm calls, in order; then
     /// [`doc_ack_reply`].
     pub ack_replies: Mutex<VecDeque<Result<v1::AcknowledgeAlarmReply, Status>>>,
@@ -595,7 +597,8 @@ impl MxAccessGateway for Fake {
     ) -> Result<Response<Self::QueryActiveAlarmsStream>, Status> {
         self.admit("QueryActiveAlarms", &request, Message::QueryAlarms)?;
         let active = self.state.alarms.active.lock().unwrap().clone();
-        Ok(Response::new(self.alarm_stream(active, None, true)))
+        let end = !*self.state.alarms.hang_query.lock().unwrap();
+        Ok(Response::new(self.alarm_stream(active, None, end)))
     }
 
     async fn acknowledge_alarm(
