@@ -247,6 +247,20 @@ pub(crate) fn set_element(v: &mut MxValue, idx: usize, scalar: MxValue) -> Resul
     }
 }
 
+/// Sets (`on`) or clears bit `bit` (0–31) of an Integer value in place; any other
+/// value is a wrong data type (reference resolution only makes bit fields of
+/// Integer attributes, so that is a bug guard, not a client-visible rule).
+pub(crate) fn set_bit(v: &mut MxValue, bit: u8, on: bool) -> Result<(), i16> {
+    let MxValue::Int32(i) = v else {
+        return Err(detail::WRONG_DATA_TYPE);
+    };
+    let mask = 1i32
+        .checked_shl(u32::from(bit))
+        .ok_or(detail::INDEX_OUT_OF_RANGE)?;
+    *i = if on { *i | mask } else { *i & !mask };
+    Ok(())
+}
+
 /// A model-file value as an `MxValue` before conversion to the attribute's type.
 /// Integers that do not fit 32 bits become doubles so that conversion reports the
 /// overflow instead of this function.

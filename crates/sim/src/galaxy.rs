@@ -21,6 +21,7 @@ use crate::convert::{toml_to_value, Repr};
 use crate::error::ModelError;
 use crate::generator::Generator;
 use crate::model::{AttributeDef, GalaxyModel, GeneratorDef};
+use crate::reference::ATTRIBUTE_LIST;
 use crate::security::Users;
 
 pub(crate) type ObjectId = u32;
@@ -152,7 +153,9 @@ pub(crate) struct Galaxy {
     pub objects: Vec<Object>,
     /// Lower-cased tag name → object.
     by_tag: HashMap<Box<str>, ObjectId>,
-    /// (container, lower-cased contained name) → object.
+    /// (container, lower-cased contained name) → object. An area counts as the
+    /// container of the objects and sub-areas assigned to it that have no container
+    /// of their own, so `Area.Object.Attr` and `MyArea.Object.Attr` resolve.
     children: HashMap<(ObjectId, Box<str>), ObjectId>,
     pub point_count: u32,
     /// Alarms of all objects.
@@ -264,6 +267,9 @@ fn check_attribute_name(name: &str) -> Result<(), String> {
     }
     if name.eq_ignore_ascii_case(SCAN_STATE) {
         return Err(format!("attribute {name:?}: {SCAN_STATE} is built in"));
+    }
+    if name.eq_ignore_ascii_case(ATTRIBUTE_LIST) {
+        return Err(format!("attribute {name:?}: {ATTRIBUTE_LIST} is built in"));
     }
     Ok(())
 }
@@ -725,6 +731,25 @@ impl Galaxy {
                         p.tag, p.contained, pending[c].tag
                     ));
                 }
+            }
+        }
+
+        // Area members come after real containment, so a contained name always wins;
+        // tag names are unique, so members of one area cannot collide among
+        // themselves unless a contained name repeats another member's tag name, in
+        // which case the first one keeps the name.
+        for (i, p) in pending.iter().enumerate() {
+            let member_of = match p.kind {
+                ObjectKind::ApplicationObject if p.container.is_none() => p.area,
+                ObjectKind::Area => p.area,
+                _ => None,
+            };
+            if let Some(a) = member_of {
+                let key = (
+                    a as ObjectId,
+                    p.contained.to_ascii_lowercase().into_boxed_str(),
+                );
+                children.entry(key).or_insert(i as ObjectId);
             }
         }
 

@@ -6,7 +6,8 @@
 //! Layout:
 //! - `model`: the TOML schema ([`GalaxyModel`]); `generate`: large galaxies.
 //! - `galaxy`: validation and compilation into objects, shared schemas and points.
-//! - `reference`: item reference resolution (grows into the full grammar).
+//! - `reference`: item reference resolution (the grammar of `mxaccess-semantics.md`
+//!   §5: names, relative anchors, arrays, properties, bit fields, `_Attributes`).
 //! - `convert`, `generator`, `security`: value conversion, signal generators, users
 //!   and write rules.
 //! - `plant`: the runtime ([`Plant`], [`Connection`], [`Updates`]); its
@@ -75,6 +76,7 @@ pub use plant::{
     AlarmFeed, AlarmFeedEvent, AlarmSnapshot, Connection, DeployInfo, Plant, PlantConfig,
     PlantStats, Update, Updates, WriteRequest, DEFAULT_ALARM_FEED_CAPACITY, DEFAULT_QUEUE_CAPACITY,
 };
+pub use reference::ATTRIBUTE_LIST;
 pub use security::{FIRST_USER_ID, OPEN_SECURITY_USER_ID};
 
 #[cfg(test)]

@@ -42,13 +42,13 @@ use tokio_util::sync::CancellationToken;
 use self::alarms::{ack_status, AlarmRt, FeedItem};
 pub use self::alarms::{AlarmFeed, AlarmFeedEvent, AlarmSnapshot, DEFAULT_ALARM_FEED_CAPACITY};
 use crate::alarms::{AlarmField, MAX_ACK_COMMENT_CHARS};
-use crate::convert::{convert_array, convert_scalar, element, set_element, Repr};
+use crate::convert::{convert_array, convert_scalar, element, set_bit, set_element, Repr};
 use crate::error::{AuthError, ModelError, PlantError};
-use crate::galaxy::{Builtin, Galaxy, ObjectId, PointId};
+use crate::galaxy::{AttrMeta, Builtin, Galaxy, ObjectId, PointId, Schema};
 use crate::generator::StepContext;
 use crate::model::GalaxyModel;
 use crate::model::Permission;
-use crate::reference::{self, Resolved, Selector};
+use crate::reference::{self, Change, Property, Resolved, Selector};
 use crate::security::Users;
 use crate::security::{authorize_write, WriteIdentity, OPEN_SECURITY_USER_ID};
 
@@ -270,25 +270,83 @@ struct State {
     alarm_feed: tokio::sync::broadcast::Sender<FeedItem>,
 }
 
-/// Builds the update a subscriber sees for a point right now.
+/// `.Category` of a writable attribute: `MxCategoryWriteable_USC` **(guess)**. The
+/// vendor's `MxAttributeCategory` numbers are not public; these are the positions
+/// of the names in the list `mxaccess-semantics.md` §4 gives (PackageOnly,
+/// Calculated, CalculatedRetentive, Writeable_U, _S, _US, _UC, _USC).
+pub(crate) const CATEGORY_WRITEABLE_USC: i32 = 7;
+
+/// `.Category` of an attribute no client can write (`writable = false`, ViewOnly,
+/// built-ins the runtime maintains): `MxCategoryCalculated` **(guess)**.
+pub(crate) const CATEGORY_CALCULATED: i32 = 1;
+
+/// Builds the update a subscriber sees for a point right now. `schema` and `meta`
+/// describe the point's attribute; properties and the attribute list are computed
+/// from them here, so they cost nothing until someone subscribes.
 fn delivery(
     ps: &PointState,
+    schema: &Schema,
+    meta: &AttrMeta,
     selector: Selector,
     sub_id: u64,
-    data_type: DataType,
     out_of_service: bool,
     connected: bool,
 ) -> Update {
-    let value = match selector {
-        Selector::Element(i) => element(&ps.value, i as usize).unwrap_or_default(),
-        Selector::Value | Selector::WholeArray => ps.value.clone(),
-    };
-    let (quality, status) = if !connected {
-        (quality::BAD_COMM_FAILURE, comm_failure())
+    // The attribute's quality as its own subscribers see it.
+    let attr_quality = if !connected {
+        quality::BAD_COMM_FAILURE
     } else if out_of_service {
-        (quality::BAD_OUT_OF_SERVICE, MxStatus::OK)
+        quality::BAD_OUT_OF_SERVICE
     } else {
-        (ps.quality, MxStatus::OK)
+        ps.quality
+    };
+    // Properties describe the attribute rather than carry its value, so they stay
+    // readable (GOOD) while the object is off scan; only a lost runtime makes them
+    // bad (guess, as the ScanState probe).
+    let meta_quality = if connected {
+        quality::GOOD
+    } else {
+        quality::BAD_COMM_FAILURE
+    };
+    let (value, data_type, quality) = match selector {
+        Selector::Value | Selector::WholeArray => (ps.value.clone(), meta.data_type, attr_quality),
+        Selector::Element(i) => (
+            element(&ps.value, i as usize).unwrap_or_default(),
+            meta.data_type,
+            attr_quality,
+        ),
+        Selector::Bit(n) => {
+            let value = match ps.value {
+                MxValue::Int32(v) => MxValue::Bool((v >> n) & 1 == 1),
+                _ => MxValue::Empty,
+            };
+            (value, DataType::Boolean, attr_quality)
+        }
+        Selector::Property(p) => {
+            let value = match p {
+                Property::Quality => MxValue::Int32(attr_quality),
+                Property::Type => MxValue::Int32(meta.data_type.raw()),
+                Property::Dimension1 => MxValue::Int32(meta.array_len.map_or(0, |n| n as i32)),
+                Property::SecurityClassification => MxValue::Int32(meta.security.raw()),
+                Property::Locked => MxValue::Bool(false),
+                Property::Category => MxValue::Int32(if meta.writable {
+                    CATEGORY_WRITEABLE_USC
+                } else {
+                    CATEGORY_CALCULATED
+                }),
+            };
+            (value, p.data_type(), meta_quality)
+        }
+        Selector::AttributeNames => (
+            MxValue::StringArray(schema.attrs.iter().map(|m| m.name.to_string()).collect()),
+            DataType::String,
+            meta_quality,
+        ),
+    };
+    let status = if connected {
+        MxStatus::OK
+    } else {
+        comm_failure()
     };
     Update {
         sub_id,
@@ -329,14 +387,16 @@ fn view(
 ) -> Update {
     match target {
         Ok(t) => {
-            let meta = &galaxy.object(t.object).schema.attrs[usize::from(t.attr)];
+            let schema = &galaxy.object(t.object).schema;
+            let meta = &schema.attrs[usize::from(t.attr)];
             let oos =
                 objects[t.object as usize].off_scan && meta.builtin != Some(Builtin::ScanState);
             delivery(
                 &points[t.point as usize],
+                schema,
+                meta,
                 t.selector,
                 sub_id,
-                meta.data_type,
                 oos,
                 connected,
             )
@@ -677,6 +737,9 @@ impl State {
             let Some(next) = meta.generator.step(&ps.value, meta.repr, &ctx) else {
                 continue;
             };
+            let change = Change::Value {
+                quality_changed: ps.quality != quality::GOOD,
+            };
             ps.value = next;
             ps.timestamp = now;
             ps.quality = quality::GOOD;
@@ -686,10 +749,10 @@ impl State {
             // While disconnected values move on silently; reconnecting delivers them.
             if *connected {
                 if let Some(subs) = &ps.subs {
-                    for sub in subs.iter() {
+                    for sub in subs.iter().filter(|s| s.selector.follows(change)) {
                         fanout.add(
                             sub.conn,
-                            delivery(ps, sub.selector, sub.sub_id, meta.data_type, false, true),
+                            delivery(ps, &obj.schema, meta, sub.selector, sub.sub_id, false, true),
                         );
                     }
                 }
@@ -701,21 +764,23 @@ impl State {
         }
     }
 
-    /// Queues the current state of `point` for all its subscribers.
-    fn fan_out_point(&mut self, object: ObjectId, point: PointId) {
+    /// Queues the current state of `point` for those of its subscribers that
+    /// `change` concerns.
+    fn fan_out_point(&mut self, object: ObjectId, point: PointId, change: Change) {
         let out_of_service = self.out_of_service(object, point);
         let obj = self.galaxy.object(object);
-        let data_type = obj.schema.attrs[(point - obj.first_point) as usize].data_type;
+        let meta = &obj.schema.attrs[(point - obj.first_point) as usize];
         let ps = &self.points[point as usize];
         if let Some(subs) = &ps.subs {
-            for sub in subs.iter() {
+            for sub in subs.iter().filter(|s| s.selector.follows(change)) {
                 self.fanout.add(
                     sub.conn,
                     delivery(
                         ps,
+                        &obj.schema,
+                        meta,
                         sub.selector,
                         sub.sub_id,
-                        data_type,
                         out_of_service,
                         self.connected,
                     ),
@@ -1069,12 +1134,19 @@ impl Plant {
                 for (a, meta) in obj.schema.attrs.iter().enumerate() {
                     let p = obj.first_point + a as PointId;
                     let ps = &mut st.points[p as usize];
-                    if meta.builtin == Some(Builtin::ScanState) {
+                    // ScanState changes value and keeps its quality; every other
+                    // attribute keeps its value and changes the quality it is
+                    // delivered with, an event of its own.
+                    let change = if meta.builtin == Some(Builtin::ScanState) {
                         ps.value = MxValue::Bool(!off);
-                    }
-                    // The quality change is an event of its own.
+                        Change::Value {
+                            quality_changed: false,
+                        }
+                    } else {
+                        Change::Quality
+                    };
                     ps.timestamp = now;
-                    st.fan_out_point(o, p);
+                    st.fan_out_point(o, p, change);
                 }
             }
             tracing::info!(
@@ -1157,12 +1229,13 @@ impl Plant {
         if !st.connected {
             return Err(comm_failure());
         }
-        let meta = &st.galaxy.object(r.object).schema.attrs[usize::from(r.attr)];
+        let schema = &st.galaxy.object(r.object).schema;
         let update = delivery(
             &st.points[r.point as usize],
+            schema,
+            &schema.attrs[usize::from(r.attr)],
             r.selector,
             0,
-            meta.data_type,
             st.out_of_service(r.object, r.point),
             true,
         );
@@ -1294,7 +1367,9 @@ impl Connection {
             );
         };
         let meta = &galaxy.object(t.object).schema.attrs[usize::from(t.attr)];
-        if !meta.writable {
+        // Properties and the attribute list describe the attribute; they are
+        // read-only however writable the attribute is.
+        if !meta.writable || !t.selector.is_writable() {
             return operational_error(detail::NOT_WRITEABLE);
         }
         let who = WriteIdentity {
@@ -1315,6 +1390,11 @@ impl Connection {
             Some(Builtin::Alarm { alarm, field }) => Some((alarm, field)),
             _ => None,
         };
+        // The alarm sub-attributes have rules for their whole value (a priority
+        // range); setting one bit of them is refused rather than half-checked.
+        if alarm_field.is_some() && matches!(t.selector, Selector::Bit(_)) {
+            return operational_error(detail::NOT_WRITEABLE);
+        }
         match alarm_field {
             Some((alarm, AlarmField::AckMsg)) => {
                 // Writing `.AckMsg` acknowledges, for the writing user.
@@ -1363,14 +1443,24 @@ impl Connection {
             }
             Selector::Element(i) => convert_scalar(&req.value, meta.repr)
                 .and_then(|v| set_element(&mut ps.value, i as usize, v)),
+            // A bit field takes what converts to a Boolean and sets or clears its
+            // bit; the other bits keep their values.
+            Selector::Bit(n) => convert_scalar(&req.value, Repr::Bool).and_then(|v| {
+                let on = matches!(v, MxValue::Bool(true));
+                set_bit(&mut ps.value, n, on)
+            }),
+            Selector::Property(_) | Selector::AttributeNames => Err(detail::NOT_WRITEABLE),
         };
         if let Err(code) = converted {
             return operational_error(code);
         }
         // Off-scan objects accept writes; deliveries keep showing them out of service.
+        let change = Change::Value {
+            quality_changed: ps.quality != quality::GOOD,
+        };
         ps.timestamp = req.timestamp.unwrap_or_else(Timestamp::now);
         ps.quality = quality::GOOD;
-        st.fan_out_point(t.object, t.point);
+        st.fan_out_point(t.object, t.point, change);
         // A new value or a new limit may raise or clear alarms at once.
         let now = Timestamp::now();
         match alarm_field {

@@ -27,6 +27,7 @@ use crate::convert::as_f64;
 use crate::error::AlarmAckError;
 use crate::galaxy::{Galaxy, ObjectId};
 use crate::model::Permission;
+use crate::reference::Change;
 use crate::Plant;
 
 /// Default number of transitions a feed subscriber may fall behind before it
@@ -329,10 +330,13 @@ impl State {
     fn set_point(&mut self, object: ObjectId, attr: u16, value: MxValue, now: Timestamp) {
         let point = self.galaxy.object(object).first_point + u32::from(attr);
         let ps = &mut self.points[point as usize];
+        let change = Change::Value {
+            quality_changed: ps.quality != quality::GOOD,
+        };
         ps.value = value;
         ps.timestamp = now;
         ps.quality = quality::GOOD;
-        self.fan_out_point(object, point);
+        self.fan_out_point(object, point, change);
     }
 
     fn publish_alarm(&mut self, object: ObjectId, local: u16) {
