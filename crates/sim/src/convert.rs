@@ -1,9 +1,19 @@
 //! Value conversions: model-file values and written values into an attribute's
 //! type, array element access, and the RFC 3339 text form of times.
 //!
-//! Writes convert "when it sensibly can" (`docs/galaxy-model.md`, Write semantics),
-//! and a failure is reported as the MXAccess detail code a client would see, so the
-//! plant can wrap it in an `MxStatus` without a second mapping table.
+//! Writes convert "when it sensibly can" (`docs/galaxy-model.md` §7 lists every
+//! rule), and a failure is reported as the MXAccess detail code a client would see,
+//! so the plant can wrap it in an `MxStatus` without a second mapping table:
+//! - 19 `UnableToConvertString`: a string that does not parse as the target type;
+//! - 20 `Overflow`: a number (or a numeric string) that the target cannot hold,
+//!   NaN and infinities included;
+//! - 13 `WrongDataType`: a combination with no conversion at all (a time into a
+//!   number, an array into a scalar, an empty value).
+//!
+//! Numeric strings are decimal text: digits with an optional sign, point and
+//! exponent. `NaN`, `inf` and `infinity`, which Rust's float parser would accept,
+//! are unparseable strings (19), as in COM's string-to-number conversions; digits
+//! too large for the target are an overflow (20).
 
 use mxgateway_mx::{detail, DataType, MxValue, Timestamp};
 
@@ -332,15 +342,36 @@ fn parse_bool(s: &str) -> Result<bool, i16> {
             return Ok(b);
         }
     }
-    match t.parse::<f64>() {
-        Ok(f) if !f.is_nan() => Ok(f != 0.0),
-        _ => Err(detail::UNABLE_TO_CONVERT_STRING),
-    }
+    parse_f64(t).map(|f| f != 0.0)
 }
 
+/// True for decimal number text: an optional sign, digits with an optional point,
+/// and an optional exponent. Excludes the `NaN`/`inf` spellings.
+fn is_decimal(t: &str) -> bool {
+    let mantissa_end = t.find(['e', 'E']).unwrap_or(t.len());
+    let (mantissa, exponent) = t.split_at(mantissa_end);
+    let mantissa = mantissa.strip_prefix(['+', '-']).unwrap_or(mantissa);
+    let digits_ok = mantissa.bytes().any(|b| b.is_ascii_digit())
+        && mantissa.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && mantissa.bytes().filter(|&b| b == b'.').count() <= 1;
+    let exponent_ok = match exponent.get(1..) {
+        None => true,
+        Some(e) => {
+            let e = e.strip_prefix(['+', '-']).unwrap_or(e);
+            !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit())
+        }
+    };
+    digits_ok && exponent_ok
+}
+
+/// Parses decimal number text (see [`is_decimal`]); the result may be infinite
+/// when the digits overflow a double, which callers report as an overflow.
 fn parse_f64(s: &str) -> Result<f64, i16> {
-    s.trim()
-        .parse::<f64>()
+    let t = s.trim();
+    if !is_decimal(t) {
+        return Err(detail::UNABLE_TO_CONVERT_STRING);
+    }
+    t.parse::<f64>()
         .map_err(|_| detail::UNABLE_TO_CONVERT_STRING)
 }
 
@@ -387,7 +418,7 @@ pub(crate) fn format_elapsed(nanos: i64) -> String {
 /// Seconds from `[-]HH:MM:SS[.fff]` or a plain number of seconds.
 fn parse_elapsed(s: &str) -> Option<f64> {
     let t = s.trim();
-    if let Ok(f) = t.parse::<f64>() {
+    if let Ok(f) = parse_f64(t) {
         return Some(f);
     }
     let (neg, t) = match t.strip_prefix('-') {
@@ -594,6 +625,28 @@ mod tests {
         assert_eq!(
             convert_scalar(&s("maybe"), Repr::Bool),
             Err(detail::UNABLE_TO_CONVERT_STRING)
+        );
+        // Non-finite spellings are not numbers; digits past the range are.
+        for text in ["NaN", "inf", "-Infinity", "1e", "1.2.3", "+", ""] {
+            for to in [Repr::Bool, Repr::Int, Repr::Double, Repr::Elapsed] {
+                assert_eq!(
+                    convert_scalar(&s(text), to),
+                    Err(detail::UNABLE_TO_CONVERT_STRING),
+                    "{text:?} into {to:?}"
+                );
+            }
+        }
+        assert_eq!(
+            convert_scalar(&s("1e400"), Repr::Double),
+            Err(detail::OVERFLOW)
+        );
+        assert_eq!(
+            convert_scalar(&s("-1.5E+2"), Repr::Double),
+            Ok(MxValue::Double(-150.0))
+        );
+        assert_eq!(
+            convert_scalar(&s(".5"), Repr::Float),
+            Ok(MxValue::Float(0.5))
         );
         assert_eq!(
             convert_scalar(&s("01:00:01.5"), Repr::Elapsed),

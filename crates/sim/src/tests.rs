@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 use crate::*;
 
 mod alarms;
+mod conformance;
 mod deploy;
 
 // === helpers ===
