@@ -52,6 +52,8 @@ pub enum Command {
     WriteSecured(WriteSecuredArgs),
     /// AuthenticateUser(serverHandle, user, password) -> userId.
     AuthenticateUser(AuthenticateUserArgs),
+    /// ArchestrAUserToId(serverHandle, userGuid) -> userId.
+    ArchestraUserToId(ArchestraUserToIdArgs),
     /// AddItem for every --item reference, in one call.
     #[command(long_about = BULK_ADD_ITEM)]
     AddItemBulk(ReferenceBulkArgs),
@@ -327,6 +329,23 @@ pub struct PasswordArgs {
     /// Read the password from this environment variable.
     #[arg(long, value_name = "NAME")]
     pub password_env: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ArchestraUserToIdArgs {
+    /// The session id.
+    #[arg(long, value_name = "ID")]
+    pub session_id: String,
+    /// The handle Register returned.
+    #[arg(long, value_name = "HANDLE", allow_negative_numbers = true)]
+    pub server_handle: i32,
+    /// The ArchestrA user GUID (8-4-4-4-12 hex digits, braces optional).
+    #[arg(long, value_name = "GUID")]
+    pub user_guid: String,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
@@ -845,6 +864,7 @@ impl Command {
             Command::Write(a) => a.output.json,
             Command::WriteSecured(a) => a.output.json,
             Command::AuthenticateUser(a) => a.output.json,
+            Command::ArchestraUserToId(a) => a.output.json,
             Command::AddItemBulk(a) | Command::SubscribeBulk(a) => a.output.json,
             Command::AdviseItemBulk(a)
             | Command::UnadviseItemBulk(a)

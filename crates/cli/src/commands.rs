@@ -895,6 +895,29 @@ pub async fn run(command: Command, out: &Printer) -> anyhow::Result<()> {
                 &reply,
             ))?;
         }
+        Command::ArchestraUserToId(a) => {
+            let session = connect(&a.connect).await?.session(a.session_id.clone());
+            let reply = session
+                .invoke(Mx::ArchestraUserToId(v1::ArchestraUserToIdCommand {
+                    server_handle: a.server_handle,
+                    user_guid: a.user_guid.clone(),
+                }))
+                .await?;
+            let user_id = result_i32(&reply, "user id", |r| match r {
+                MxResult::UserId(id) => Some(*id),
+                _ => None,
+            })?;
+            out.result(&command_json(
+                "archestra-user-to-id",
+                session.id(),
+                vec![
+                    ("serverHandle", Json::from(a.server_handle)),
+                    ("userGuid", Json::from(a.user_guid.as_str())),
+                    ("userId", Json::from(user_id)),
+                ],
+                &reply,
+            ))?;
+        }
         Command::AddItemBulk(a) => reference_bulk(a, "add-item-bulk", Mx::AddItemBulk, out).await?,
         Command::SubscribeBulk(a) => {
             reference_bulk(a, "subscribe-bulk", Mx::SubscribeBulk, out).await?

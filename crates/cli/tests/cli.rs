@@ -22,7 +22,7 @@ const KEY: &str = "mxgw_cli01_Zq8sEcReTkEyVaLuE42";
 const KEY_SECRET: &str = "Zq8sEcReTkEyVaLuE42";
 const PASSWORD: &str = "pa55-w0rd-Unique-Xy";
 
-const COMMANDS: [&str; 14] = [
+const COMMANDS: [&str; 15] = [
     "version",
     "open-session",
     "close-session",
@@ -35,6 +35,7 @@ const COMMANDS: [&str; 14] = [
     "write",
     "write-secured",
     "authenticate-user",
+    "archestra-user-to-id",
     "stream-events",
     "smoke",
 ];
@@ -274,6 +275,18 @@ struct WriteSecuredOut {
     current_user_id: i32,
     verifier_user_id: i32,
     timestamp: Option<String>,
+    hresult: i32,
+    statuses: Vec<StatusOut>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct UserToIdOut {
+    command: String,
+    session_id: String,
+    server_handle: i32,
+    user_guid: String,
+    user_id: i32,
     hresult: i32,
     statuses: Vec<StatusOut>,
 }
@@ -575,6 +588,7 @@ fn documented_examples_match_the_contract() {
             "write" => drop(parse_doc::<WriteOut>(command, &text)),
             "write-secured" => drop(parse_doc::<WriteSecuredOut>(command, &text)),
             "authenticate-user" => drop(parse_doc::<AuthenticateUserOut>(command, &text)),
+            "archestra-user-to-id" => drop(parse_doc::<UserToIdOut>(command, &text)),
             "stream-events" => {
                 let kinds: Vec<EventOut> = text.lines().map(|l| parse_doc(command, l)).collect();
                 assert_eq!(kinds.len(), 3);
@@ -3795,4 +3809,39 @@ async fn refused_and_unknown_acknowledgements_are_typed_errors() {
         .calls()
         .iter()
         .any(|c| c.authorization.as_deref().is_some_and(|a| !a.contains(KEY))));
+}
+
+#[tokio::test]
+async fn archestra_user_to_id_prints_the_documented_object() {
+    let server = FakeServer::start(State::new()).await;
+    let guid = "6f1d2a3b-0001-4c5d-8e9f-0a1b2c3d4e01";
+    let run = run_with(
+        &server,
+        &[
+            "archestra-user-to-id",
+            "--session-id",
+            "sess-1",
+            "--server-handle",
+            "1",
+            "--user-guid",
+            guid,
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    let out: UserToIdOut = run.json();
+    assert_eq!(out.command, "archestra-user-to-id");
+    assert_eq!((out.session_id.as_str(), out.server_handle), ("sess-1", 1));
+    assert_eq!((out.user_guid.as_str(), out.user_id), (guid, 7));
+    assert_eq!((out.hresult, out.statuses.len()), (0, 1));
+    let sent = server.state.invokes();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        sent[0].command.as_ref().and_then(|c| c.command.clone()),
+        Some(Command::ArchestraUserToId(v1::ArchestraUserToIdCommand {
+            server_handle: 1,
+            user_guid: guid.into(),
+        }))
+    );
 }

@@ -155,6 +155,10 @@ fn command(c: &Command) -> Value {
             "authenticateUser",
             json!({"serverHandle": a.server_handle, "userName": a.user_name, "password": a.password}),
         ),
+        Command::ArchestraUserToId(a) => (
+            "archestraUserToId",
+            json!({"serverHandle": a.server_handle, "userGuid": a.user_guid}),
+        ),
         Command::AddItemBulk(c) => ("addItemBulk", definitions(c)),
         Command::SubscribeBulk(c) => ("subscribeBulk", definitions(c)),
         Command::AdviseItemBulk(c) => ("adviseItemBulk", handles(c)),

@@ -222,7 +222,8 @@ fn shape(command: &Command) -> Option<(usize, ResultKind)> {
         | Command::Write2(_)
         | Command::WriteSecured(_)
         | Command::WriteSecured2(_)
-        | Command::AuthenticateUser(_) => return None,
+        | Command::AuthenticateUser(_)
+        | Command::ArchestraUserToId(_) => return None,
     })
 }
 

@@ -350,6 +350,28 @@ impl Session {
         })
     }
 
+    /// `ArchestrAUserToId(server_handle, user_guid)`: the id of the galaxy
+    /// user with this ArchestrA user GUID (the id `AuthenticateUser` returns
+    /// for that user). An unknown or malformed GUID fails with
+    /// [`Error::MxAccess`] carrying E_INVALIDARG. The id counts for secured writes
+    /// only once the user authenticated on the session.
+    pub async fn archestra_user_to_id(
+        &self,
+        server_handle: i32,
+        user_guid: &str,
+    ) -> Result<i32, Error> {
+        let reply = self
+            .invoke(Command::ArchestraUserToId(v1::ArchestraUserToIdCommand {
+                server_handle,
+                user_guid: user_guid.to_string(),
+            }))
+            .await?;
+        result_of(reply, "user id", |r| match r {
+            mx_command_reply::Result::UserId(id) => Some(*id),
+            _ => None,
+        })
+    }
+
     // === events ===
 
     /// The session's events, one at a time. Dropping the stream cancels the

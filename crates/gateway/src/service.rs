@@ -105,7 +105,8 @@ fn scope_for(command: &Command) -> Scope {
         | Command::WriteSecured2(_)
         | Command::WriteSecuredBulk(_)
         | Command::WriteSecured2Bulk(_)
-        | Command::AuthenticateUser(_) => Scope::MxWriteSecured,
+        | Command::AuthenticateUser(_)
+        | Command::ArchestraUserToId(_) => Scope::MxWriteSecured,
         _ => Scope::MxRead,
     }
 }

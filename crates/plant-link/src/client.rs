@@ -20,6 +20,7 @@ pub const UPDATE_CHANNEL_BATCHES: usize = 16;
 #[derive(Default)]
 struct Pending {
     writes: HashMap<u64, oneshot::Sender<MxStatus>>,
+    /// AuthenticateUser and ArchestrAUserToId requests (same answer shape).
     auths: HashMap<u64, oneshot::Sender<Result<i32, String>>>,
 }
 
@@ -203,6 +204,32 @@ impl PlantClient {
 
     /// Authenticates a galaxy user; the error text never contains the password.
     pub async fn authenticate(&self, user_name: &str, password: &str) -> Result<i32, String> {
+        self.user_request(|request_id| {
+            link_request::Message::Authenticate(plant::Authenticate {
+                request_id,
+                user_name: user_name.to_string(),
+                password: password.to_string(),
+            })
+        })
+        .await
+    }
+
+    /// `ArchestrAUserToId`: the id of the galaxy user with this GUID.
+    pub async fn user_to_id(&self, user_guid: &str) -> Result<i32, String> {
+        self.user_request(|request_id| {
+            link_request::Message::UserToId(plant::UserToId {
+                request_id,
+                user_guid: user_guid.to_string(),
+            })
+        })
+        .await
+    }
+
+    /// Sends a request answered by a user id (or why there is none).
+    async fn user_request(
+        &self,
+        request: impl FnOnce(u64) -> link_request::Message,
+    ) -> Result<i32, String> {
         let id = self.next_request.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
         self.pending
@@ -210,16 +237,7 @@ impl PlantClient {
             .expect("pending lock")
             .auths
             .insert(id, tx);
-        let request = plant::Authenticate {
-            request_id: id,
-            user_name: user_name.to_string(),
-            password: password.to_string(),
-        };
-        if self
-            .send(link_request::Message::Authenticate(request))
-            .await
-            .is_err()
-        {
+        if self.send(request(id)).await.is_err() {
             self.pending.lock().expect("pending lock").auths.remove(&id);
             return Err("the plant link is closed".into());
         }
@@ -254,17 +272,22 @@ async fn read_loop(
                     let _ = tx.send(status);
                 }
             }
-            link_message::Message::AuthenticateResult(r) => {
-                let result = if r.user_id > 0 {
-                    Ok(r.user_id)
-                } else {
-                    Err(r.error)
-                };
+            link_message::Message::AuthenticateResult(plant::AuthenticateResult {
+                request_id,
+                user_id,
+                error,
+            })
+            | link_message::Message::UserIdResult(plant::UserIdResult {
+                request_id,
+                user_id,
+                error,
+            }) => {
+                let result = if user_id > 0 { Ok(user_id) } else { Err(error) };
                 if let Some(tx) = pending
                     .lock()
                     .expect("pending lock")
                     .auths
-                    .remove(&r.request_id)
+                    .remove(&request_id)
                 {
                     let _ = tx.send(result);
                 }

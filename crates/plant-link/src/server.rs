@@ -204,6 +204,18 @@ async fn handle_request(
             };
             send(writer, link_message::Message::AuthenticateResult(result)).await?;
         }
+        link_request::Message::UserToId(u) => {
+            let (user_id, error) = match connection.user_to_id(&u.user_guid) {
+                Ok(id) => (id, String::new()),
+                Err(e) => (0, e.to_string()),
+            };
+            let result = plant::UserIdResult {
+                request_id: u.request_id,
+                user_id,
+                error,
+            };
+            send(writer, link_message::Message::UserIdResult(result)).await?;
+        }
     }
     Ok(())
 }

@@ -48,6 +48,12 @@ pub enum PlantError {
 pub enum AuthError {
     #[error("authentication failed for user {user:?}: unknown user or wrong password")]
     InvalidCredentials { user: String },
+    /// `ArchestrAUserToId` was given text that is not a GUID.
+    #[error("{guid:?} is not a user GUID (expected 8-4-4-4-12 hex digits, braces optional)")]
+    MalformedGuid { guid: String },
+    /// `ArchestrAUserToId`: no galaxy user has this GUID.
+    #[error("no galaxy user has the GUID {guid:?}")]
+    UnknownGuid { guid: String },
 }
 
 /// Why [`crate::Plant::acknowledge_alarm`] did not acknowledge.

@@ -1499,6 +1499,29 @@ impl Connection {
         }
     }
 
+    /// `ArchestrAUserToId`: the id of the galaxy user with this GUID, the same
+    /// id [`Connection::authenticate`] gives that user. With security disabled
+    /// every well-formed GUID gives [`OPEN_SECURITY_USER_ID`]. A GUID is not a
+    /// credential, so the id is *not* authenticated for writes on this
+    /// connection by this call.
+    pub fn user_to_id(&self, guid: &str) -> Result<i32, AuthError> {
+        if crate::security::normalize_guid(guid).is_none() {
+            return Err(AuthError::MalformedGuid {
+                guid: guid.to_string(),
+            });
+        }
+        let st = self.plant.state();
+        if !st.galaxy.security_enabled {
+            return Ok(OPEN_SECURITY_USER_ID);
+        }
+        st.galaxy
+            .users
+            .id_by_guid(guid)
+            .ok_or_else(|| AuthError::UnknownGuid {
+                guid: guid.to_string(),
+            })
+    }
+
     /// Number of live subscriptions (resolved or not).
     pub fn subscription_count(&self) -> usize {
         self.plant.state().conns[self.slot as usize]

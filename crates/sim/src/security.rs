@@ -47,8 +47,7 @@ pub(crate) struct User {
     /// The name as the model spells it (for acknowledgements).
     pub name: String,
     password: String,
-    /// For `ArchestrAUserToId` (which the worker does not offer yet), and to tell
-    /// users apart across deploys.
+    /// For `ArchestrAUserToId`, and to tell users apart across deploys.
     pub guid: String,
     pub permissions: Permissions,
 }
@@ -104,6 +103,17 @@ impl Users {
         self.users.get(usize::try_from(idx).ok()?)
     }
 
+    /// `ArchestrAUserToId`: the id [`Users::authenticate`] gives the user with
+    /// this GUID (compared in [`normalize_guid`] form), without authenticating it.
+    pub(crate) fn id_by_guid(&self, guid: &str) -> Option<i32> {
+        let wanted = normalize_guid(guid)?;
+        let idx = self
+            .users
+            .iter()
+            .position(|u| normalize_guid(&u.guid).is_some_and(|g| g == wanted))?;
+        Some(FIRST_USER_ID + i32::try_from(idx).ok()?)
+    }
+
     /// A user by name, case-insensitively.
     pub(crate) fn by_name(&self, name: &str) -> Option<&User> {
         self.users
@@ -123,6 +133,23 @@ impl Users {
     pub(crate) fn len(&self) -> usize {
         self.users.len()
     }
+}
+
+/// A GUID in canonical form (lower-case `8-4-4-4-12` hex), accepting upper
+/// case and surrounding braces; `None` when `text` is not a GUID.
+pub(crate) fn normalize_guid(text: &str) -> Option<String> {
+    let text = text.trim();
+    let inner = match text.strip_prefix('{') {
+        Some(rest) => rest.strip_suffix('}')?,
+        None => text,
+    };
+    let groups: Vec<&str> = inner.split('-').collect();
+    let shaped = groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, len)| g.len() == len && g.bytes().all(|b| b.is_ascii_hexdigit()));
+    shaped.then(|| inner.to_ascii_lowercase())
 }
 
 /// A GUID-shaped, stable identifier for users the model gives none.
@@ -238,6 +265,26 @@ mod tests {
         assert!(!constant_time_eq(b"abc", b"abd"));
         assert!(!constant_time_eq(b"abc", b"abcd"));
         assert!(!constant_time_eq(b"", b"a"));
+    }
+
+    #[test]
+    fn guids_normalize_with_braces_and_case() {
+        let g = "6f1d2a3b-0001-4c5d-8e9f-0a1b2c3d4e01";
+        assert_eq!(normalize_guid(g).as_deref(), Some(g));
+        assert_eq!(
+            normalize_guid("{6F1D2A3B-0001-4C5D-8E9F-0A1B2C3D4E01}").as_deref(),
+            Some(g)
+        );
+        for bad in [
+            "",
+            "operator",
+            "{6f1d2a3b-0001-4c5d-8e9f-0a1b2c3d4e01",
+            "6f1d2a3b-0001-4c5d-8e9f-0a1b2c3d4e0",
+            "6f1d2a3b-0001-4c5d-8e9f-0a1b2c3d4e0g",
+            "6f1d2a3b00014c5d8e9f0a1b2c3d4e01",
+        ] {
+            assert_eq!(normalize_guid(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

@@ -825,6 +825,65 @@ fn authentication_ids_are_stable_and_failures_hide_the_password() {
     }
 }
 
+#[test]
+fn user_guids_map_to_the_ids_authenticate_gives() {
+    let plant = Plant::demo();
+    let (conn, _updates) = plant.connect("guid");
+    let operator = conn.authenticate("operator", "operator-demo").unwrap();
+    let engineer = conn.authenticate("engineer", "engineer-demo").unwrap();
+    let operator_guid = "6f1d2a3b-0001-4c5d-8e9f-0a1b2c3d4e01";
+    assert_eq!(conn.user_to_id(operator_guid), Ok(operator));
+    // Case and braces do not matter.
+    assert_eq!(
+        conn.user_to_id("{6F1D2A3B-0003-4C5D-8E9F-0A1B2C3D4E03}"),
+        Ok(engineer)
+    );
+    // A well-formed GUID nobody has, and text that is no GUID at all.
+    let unknown = "00000000-0000-0000-0000-000000000000";
+    assert_eq!(
+        conn.user_to_id(unknown),
+        Err(AuthError::UnknownGuid {
+            guid: unknown.into()
+        })
+    );
+    assert_eq!(
+        conn.user_to_id("operator"),
+        Err(AuthError::MalformedGuid {
+            guid: "operator".into()
+        })
+    );
+    // Without galaxy security, every well-formed GUID is the open id; malformed text still fails.
+    let open = demo_without_security();
+    let (conn, _updates) = open.connect("guid-open");
+    assert_eq!(conn.user_to_id(unknown), Ok(OPEN_SECURITY_USER_ID));
+    assert!(matches!(
+        conn.user_to_id("not-a-guid"),
+        Err(AuthError::MalformedGuid { .. })
+    ));
+}
+
+#[test]
+fn a_user_id_from_a_guid_is_not_a_credential() {
+    let f = SecurityFixture::new(Plant::demo());
+    let operator = f
+        .conn
+        .user_to_id("6f1d2a3b-0001-4c5d-8e9f-0a1b2c3d4e01")
+        .unwrap();
+    assert_eq!(
+        f.write("OperateValue", as_user(MxValue::Int32(5), operator)),
+        (SECURITY, detail::USER_NOT_HAVING_ACCESS_RIGHTS)
+    );
+    // Once the user authenticates, the very same id writes.
+    assert_eq!(
+        f.conn.authenticate("operator", "operator-demo"),
+        Ok(operator)
+    );
+    assert_eq!(
+        f.write("OperateValue", as_user(MxValue::Int32(5), operator)),
+        OK
+    );
+}
+
 // === generators and faults (paused time) ===
 
 fn spawn_run(plant: &Plant) -> (CancellationToken, tokio::task::JoinHandle<()>) {

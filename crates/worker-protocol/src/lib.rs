@@ -16,10 +16,10 @@ mod frame;
 pub use frame::{FrameError, FrameReader, FrameWriter, MAX_FRAME_BYTES};
 
 /// Version of the worker pipe protocol (`mxgateway.worker.v1`).
-pub const WORKER_PROTOCOL_VERSION: u32 = 2;
+pub const WORKER_PROTOCOL_VERSION: u32 = 3;
 
 /// Version of the plant link protocol (`mxgateway.plant.v1`).
-pub const PLANT_LINK_VERSION: u32 = 1;
+pub const PLANT_LINK_VERSION: u32 = 2;
 
 /// Exit codes of the worker process, so the gateway can explain a death.
 pub mod exit_code {

@@ -49,6 +49,8 @@ pub trait Backend: Clone + Send + Sync + 'static {
         user_name: &str,
         password: &str,
     ) -> impl Future<Output = Result<i32, String>> + Send;
+    /// `ArchestrAUserToId`: the user id for a user GUID, or why there is none.
+    fn user_to_id(&self, user_guid: &str) -> impl Future<Output = Result<i32, String>> + Send;
 }
 
 /// The backend is gone; the worker cannot go on.
@@ -113,5 +115,9 @@ impl Backend for SimBackend {
 
     async fn authenticate(&self, user_name: &str, password: &str) -> Result<i32, String> {
         self.client.authenticate(user_name, password).await
+    }
+
+    async fn user_to_id(&self, user_guid: &str) -> Result<i32, String> {
+        self.client.user_to_id(user_guid).await
     }
 }

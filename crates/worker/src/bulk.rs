@@ -584,6 +584,7 @@ fn command_name(command: &Command) -> &'static str {
         Command::WriteSecured(_) => "WriteSecured",
         Command::WriteSecured2(_) => "WriteSecured2",
         Command::AuthenticateUser(_) => "AuthenticateUser",
+        Command::ArchestraUserToId(_) => "ArchestrAUserToId",
         Command::AddItemBulk(_) => "AddItemBulk",
         Command::AdviseItemBulk(_) => "AdviseItemBulk",
         Command::RemoveItemBulk(_) => "RemoveItemBulk",
@@ -647,6 +648,9 @@ mod tests {
             rx
         }
         async fn authenticate(&self, _: &str, _: &str) -> Result<i32, String> {
+            Err("no users".into())
+        }
+        async fn user_to_id(&self, _: &str) -> Result<i32, String> {
             Err("no users".into())
         }
     }

@@ -13,6 +13,8 @@
 //!   `ArgumentException` does. An accepted write completes through exactly one
 //!   OnWriteComplete carrying the runtime's status.
 //! - An unknown server or item handle fails the call with E_INVALIDARG.
+//! - `ArchestrAUserToId` answers the user id the runtime maps the GUID to;
+//!   an unknown or malformed GUID fails the call with E_INVALIDARG.
 //! - Every event gets the next `worker_sequence` (1, 2, 3, ...) of the session.
 //!
 //! - Tag constraints (the session owner's allow-lists): AddItem/AddItem2 need
@@ -417,6 +419,21 @@ impl<B: Backend> MxSession<B> {
                         Err(why) => hresult_failure(
                             hresult::E_INVALIDARG,
                             format!("AuthenticateUser failed: {why}"),
+                        ),
+                    }
+                }));
+            }
+            Command::ArchestraUserToId(c) => {
+                if let Err(reply) = self.check_server(c.server_handle) {
+                    return Handled::Now(reply);
+                }
+                let backend = self.backend.clone();
+                return Handled::Later(Box::pin(async move {
+                    match backend.user_to_id(&c.user_guid).await {
+                        Ok(user_id) => ok(Some(mx_command_reply::Result::UserId(user_id))),
+                        Err(why) => hresult_failure(
+                            hresult::E_INVALIDARG,
+                            format!("ArchestrAUserToId failed: {why}"),
                         ),
                     }
                 }));

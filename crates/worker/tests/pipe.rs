@@ -297,3 +297,73 @@ async fn init_constraints_are_enforced_by_the_worker_per_command_and_per_entry()
     assert!(read.results[1].denied_by_constraint);
     assert!(read.results[1].value.is_none());
 }
+
+/// Starts a worker, takes its Ready and registers; returns the server handle.
+async fn registered(h: &mut Harness) -> i32 {
+    assert!(matches!(
+        h.recv().await,
+        Some(worker_to_gateway::Message::Ready(_))
+    ));
+    let reply = h
+        .command(
+            900,
+            Command::Register(RegisterCommand {
+                client_name: "t".into(),
+            }),
+        )
+        .await;
+    let Some(mx_command_reply::Result::ServerHandle(server)) = reply.result else {
+        panic!("{reply:?}")
+    };
+    server
+}
+
+#[tokio::test]
+async fn archestra_user_to_id_maps_guids_to_the_ids_authenticate_user_gives() {
+    let mut h = start(|_| {}).await;
+    let server = registered(&mut h).await;
+    let reply = h
+        .command(
+            1,
+            Command::AuthenticateUser(mxgateway_proto::v1::AuthenticateUserCommand {
+                server_handle: server,
+                user_name: "supervisor".into(),
+                password: "supervisor-demo".into(),
+            }),
+        )
+        .await;
+    let Some(mx_command_reply::Result::UserId(supervisor)) = reply.result else {
+        panic!("{reply:?}")
+    };
+    let to_id = |server_handle: i32, guid: &str| {
+        Command::ArchestraUserToId(mxgateway_proto::v1::ArchestraUserToIdCommand {
+            server_handle,
+            user_guid: guid.into(),
+        })
+    };
+    let reply = h
+        .command(2, to_id(server, "{6F1D2A3B-0002-4C5D-8E9F-0A1B2C3D4E02}"))
+        .await;
+    assert_eq!(reply.hresult, hresult::S_OK, "{reply:?}");
+    assert_eq!(
+        reply.result,
+        Some(mx_command_reply::Result::UserId(supervisor))
+    );
+    for (id, guid) in [
+        (3, "00000000-0000-0000-0000-000000000000"),
+        (4, "supervisor"),
+    ] {
+        let reply = h.command(id, to_id(server, guid)).await;
+        assert_eq!(reply.hresult, hresult::E_INVALIDARG, "{guid}: {reply:?}");
+        assert_eq!(reply.result, None);
+        assert!(reply.message.contains(guid), "{reply:?}");
+    }
+    let reply = h
+        .command(5, to_id(server + 1, "6f1d2a3b-0002-4c5d-8e9f-0a1b2c3d4e02"))
+        .await;
+    assert_eq!(
+        reply.hresult,
+        hresult::E_INVALIDARG,
+        "an unknown server handle"
+    );
+}

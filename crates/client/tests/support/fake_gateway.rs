@@ -486,7 +486,7 @@ fn default_reply(command: Option<&Command>) -> v1::MxCommandReply {
     let result = match command {
         Some(Command::Register(_)) => Some(R::ServerHandle(1)),
         Some(Command::AddItem(_) | Command::AddItem2(_)) => Some(R::ItemHandle(2)),
-        Some(Command::AuthenticateUser(_)) => Some(R::UserId(7)),
+        Some(Command::AuthenticateUser(_) | Command::ArchestraUserToId(_)) => Some(R::UserId(7)),
         _ => None,
     };
     ok_reply(result)

@@ -26,7 +26,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from mxgateway.generated.mxgateway.v1 import values_pb2 as mxgateway_dot_v1_dot_values__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1emxgateway/plant/v1/plant.proto\x12\x12mxgateway.plant.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19mxgateway/v1/values.proto\"?\n\x05Hello\x12\x18\n\x10protocol_version\x18\x01 \x01(\r\x12\r\n\x05token\x18\x02 \x01(\t\x12\r\n\x05label\x18\x03 \x01(\t\"8\n\x07Welcome\x12\x18\n\x10protocol_version\x18\x01 \x01(\r\x12\x13\n\x0bgalaxy_name\x18\x02 \x01(\t\"]\n\tSubscribe\x12\x17\n\x0fsubscription_id\x18\x01 \x01(\x04\x12\x11\n\treference\x18\x02 \x01(\t\x12\x0f\n\x07\x63ontext\x18\x03 \x01(\t\x12\x13\n\x0bsupervisory\x18\x04 \x01(\x08\"&\n\x0bUnsubscribe\x12\x17\n\x0fsubscription_id\x18\x01 \x01(\x04\"\xc5\x01\n\x05Write\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12\x17\n\x0fsubscription_id\x18\x02 \x01(\x04\x12$\n\x05value\x18\x03 \x01(\x0b\x32\x15.mxgateway.v1.MxValue\x12-\n\ttimestamp\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07user_id\x18\x05 \x01(\x05\x12\x18\n\x10verifier_user_id\x18\x06 \x01(\x05\x12\x0f\n\x07secured\x18\x07 \x01(\x08\"G\n\x0c\x41uthenticate\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12\x11\n\tuser_name\x18\x02 \x01(\t\x12\x10\n\x08password\x18\x03 \x01(\t\"\x96\x02\n\x0bLinkRequest\x12*\n\x05hello\x18\x01 \x01(\x0b\x32\x19.mxgateway.plant.v1.HelloH\x00\x12\x32\n\tsubscribe\x18\x02 \x01(\x0b\x32\x1d.mxgateway.plant.v1.SubscribeH\x00\x12\x36\n\x0bunsubscribe\x18\x03 \x01(\x0b\x32\x1f.mxgateway.plant.v1.UnsubscribeH\x00\x12*\n\x05write\x18\x04 \x01(\x0b\x32\x19.mxgateway.plant.v1.WriteH\x00\x12\x38\n\x0c\x61uthenticate\x18\x05 \x01(\x0b\x32 .mxgateway.plant.v1.AuthenticateH\x00\x42\t\n\x07message\"\xaf\x01\n\x06Update\x12\x17\n\x0fsubscription_id\x18\x01 \x01(\x04\x12$\n\x05value\x18\x02 \x01(\x0b\x32\x15.mxgateway.v1.MxValue\x12\x0f\n\x07quality\x18\x03 \x01(\x05\x12-\n\ttimestamp\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\x06status\x18\x05 \x01(\x0b\x32\x16.mxgateway.v1.MxStatus\"6\n\x07Updates\x12+\n\x07updates\x18\x01 \x03(\x0b\x32\x1a.mxgateway.plant.v1.Update\"I\n\x0bWriteResult\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12&\n\x06status\x18\x02 \x01(\x0b\x32\x16.mxgateway.v1.MxStatus\"H\n\x12\x41uthenticateResult\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12\x0f\n\x07user_id\x18\x02 \x01(\x05\x12\r\n\x05\x65rror\x18\x03 \x01(\t\"\xf8\x01\n\x0bLinkMessage\x12.\n\x07welcome\x18\x01 \x01(\x0b\x32\x1b.mxgateway.plant.v1.WelcomeH\x00\x12.\n\x07updates\x18\x02 \x01(\x0b\x32\x1b.mxgateway.plant.v1.UpdatesH\x00\x12\x37\n\x0cwrite_result\x18\x03 \x01(\x0b\x32\x1f.mxgateway.plant.v1.WriteResultH\x00\x12\x45\n\x13\x61uthenticate_result\x18\x04 \x01(\x0b\x32&.mxgateway.plant.v1.AuthenticateResultH\x00\x42\t\n\x07messageb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1emxgateway/plant/v1/plant.proto\x12\x12mxgateway.plant.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19mxgateway/v1/values.proto\"?\n\x05Hello\x12\x18\n\x10protocol_version\x18\x01 \x01(\r\x12\r\n\x05token\x18\x02 \x01(\t\x12\r\n\x05label\x18\x03 \x01(\t\"8\n\x07Welcome\x12\x18\n\x10protocol_version\x18\x01 \x01(\r\x12\x13\n\x0bgalaxy_name\x18\x02 \x01(\t\"]\n\tSubscribe\x12\x17\n\x0fsubscription_id\x18\x01 \x01(\x04\x12\x11\n\treference\x18\x02 \x01(\t\x12\x0f\n\x07\x63ontext\x18\x03 \x01(\t\x12\x13\n\x0bsupervisory\x18\x04 \x01(\x08\"&\n\x0bUnsubscribe\x12\x17\n\x0fsubscription_id\x18\x01 \x01(\x04\"\xc5\x01\n\x05Write\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12\x17\n\x0fsubscription_id\x18\x02 \x01(\x04\x12$\n\x05value\x18\x03 \x01(\x0b\x32\x15.mxgateway.v1.MxValue\x12-\n\ttimestamp\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07user_id\x18\x05 \x01(\x05\x12\x18\n\x10verifier_user_id\x18\x06 \x01(\x05\x12\x0f\n\x07secured\x18\x07 \x01(\x08\"G\n\x0c\x41uthenticate\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12\x11\n\tuser_name\x18\x02 \x01(\t\x12\x10\n\x08password\x18\x03 \x01(\t\"1\n\x08UserToId\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12\x11\n\tuser_guid\x18\x02 \x01(\t\"\xca\x02\n\x0bLinkRequest\x12*\n\x05hello\x18\x01 \x01(\x0b\x32\x19.mxgateway.plant.v1.HelloH\x00\x12\x32\n\tsubscribe\x18\x02 \x01(\x0b\x32\x1d.mxgateway.plant.v1.SubscribeH\x00\x12\x36\n\x0bunsubscribe\x18\x03 \x01(\x0b\x32\x1f.mxgateway.plant.v1.UnsubscribeH\x00\x12*\n\x05write\x18\x04 \x01(\x0b\x32\x19.mxgateway.plant.v1.WriteH\x00\x12\x38\n\x0c\x61uthenticate\x18\x05 \x01(\x0b\x32 .mxgateway.plant.v1.AuthenticateH\x00\x12\x32\n\nuser_to_id\x18\x06 \x01(\x0b\x32\x1c.mxgateway.plant.v1.UserToIdH\x00\x42\t\n\x07message\"\xaf\x01\n\x06Update\x12\x17\n\x0fsubscription_id\x18\x01 \x01(\x04\x12$\n\x05value\x18\x02 \x01(\x0b\x32\x15.mxgateway.v1.MxValue\x12\x0f\n\x07quality\x18\x03 \x01(\x05\x12-\n\ttimestamp\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\x06status\x18\x05 \x01(\x0b\x32\x16.mxgateway.v1.MxStatus\"6\n\x07Updates\x12+\n\x07updates\x18\x01 \x03(\x0b\x32\x1a.mxgateway.plant.v1.Update\"I\n\x0bWriteResult\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12&\n\x06status\x18\x02 \x01(\x0b\x32\x16.mxgateway.v1.MxStatus\"H\n\x12\x41uthenticateResult\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12\x0f\n\x07user_id\x18\x02 \x01(\x05\x12\r\n\x05\x65rror\x18\x03 \x01(\t\"B\n\x0cUserIdResult\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12\x0f\n\x07user_id\x18\x02 \x01(\x05\x12\r\n\x05\x65rror\x18\x03 \x01(\t\"\xb4\x02\n\x0bLinkMessage\x12.\n\x07welcome\x18\x01 \x01(\x0b\x32\x1b.mxgateway.plant.v1.WelcomeH\x00\x12.\n\x07updates\x18\x02 \x01(\x0b\x32\x1b.mxgateway.plant.v1.UpdatesH\x00\x12\x37\n\x0cwrite_result\x18\x03 \x01(\x0b\x32\x1f.mxgateway.plant.v1.WriteResultH\x00\x12\x45\n\x13\x61uthenticate_result\x18\x04 \x01(\x0b\x32&.mxgateway.plant.v1.AuthenticateResultH\x00\x12:\n\x0euser_id_result\x18\x05 \x01(\x0b\x32 .mxgateway.plant.v1.UserIdResultH\x00\x42\t\n\x07messageb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -45,16 +45,20 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_WRITE']._serialized_end=570
   _globals['_AUTHENTICATE']._serialized_start=572
   _globals['_AUTHENTICATE']._serialized_end=643
-  _globals['_LINKREQUEST']._serialized_start=646
-  _globals['_LINKREQUEST']._serialized_end=924
-  _globals['_UPDATE']._serialized_start=927
-  _globals['_UPDATE']._serialized_end=1102
-  _globals['_UPDATES']._serialized_start=1104
-  _globals['_UPDATES']._serialized_end=1158
-  _globals['_WRITERESULT']._serialized_start=1160
-  _globals['_WRITERESULT']._serialized_end=1233
-  _globals['_AUTHENTICATERESULT']._serialized_start=1235
-  _globals['_AUTHENTICATERESULT']._serialized_end=1307
-  _globals['_LINKMESSAGE']._serialized_start=1310
-  _globals['_LINKMESSAGE']._serialized_end=1558
+  _globals['_USERTOID']._serialized_start=645
+  _globals['_USERTOID']._serialized_end=694
+  _globals['_LINKREQUEST']._serialized_start=697
+  _globals['_LINKREQUEST']._serialized_end=1027
+  _globals['_UPDATE']._serialized_start=1030
+  _globals['_UPDATE']._serialized_end=1205
+  _globals['_UPDATES']._serialized_start=1207
+  _globals['_UPDATES']._serialized_end=1261
+  _globals['_WRITERESULT']._serialized_start=1263
+  _globals['_WRITERESULT']._serialized_end=1336
+  _globals['_AUTHENTICATERESULT']._serialized_start=1338
+  _globals['_AUTHENTICATERESULT']._serialized_end=1410
+  _globals['_USERIDRESULT']._serialized_start=1412
+  _globals['_USERIDRESULT']._serialized_end=1478
+  _globals['_LINKMESSAGE']._serialized_start=1481
+  _globals['_LINKMESSAGE']._serialized_end=1789
 # @@protoc_insertion_point(module_scope)

@@ -74,19 +74,29 @@ class Authenticate(_message.Message):
     password: str
     def __init__(self, request_id: _Optional[int] = ..., user_name: _Optional[str] = ..., password: _Optional[str] = ...) -> None: ...
 
+class UserToId(_message.Message):
+    __slots__ = ("request_id", "user_guid")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_GUID_FIELD_NUMBER: _ClassVar[int]
+    request_id: int
+    user_guid: str
+    def __init__(self, request_id: _Optional[int] = ..., user_guid: _Optional[str] = ...) -> None: ...
+
 class LinkRequest(_message.Message):
-    __slots__ = ("hello", "subscribe", "unsubscribe", "write", "authenticate")
+    __slots__ = ("hello", "subscribe", "unsubscribe", "write", "authenticate", "user_to_id")
     HELLO_FIELD_NUMBER: _ClassVar[int]
     SUBSCRIBE_FIELD_NUMBER: _ClassVar[int]
     UNSUBSCRIBE_FIELD_NUMBER: _ClassVar[int]
     WRITE_FIELD_NUMBER: _ClassVar[int]
     AUTHENTICATE_FIELD_NUMBER: _ClassVar[int]
+    USER_TO_ID_FIELD_NUMBER: _ClassVar[int]
     hello: Hello
     subscribe: Subscribe
     unsubscribe: Unsubscribe
     write: Write
     authenticate: Authenticate
-    def __init__(self, hello: _Optional[_Union[Hello, _Mapping]] = ..., subscribe: _Optional[_Union[Subscribe, _Mapping]] = ..., unsubscribe: _Optional[_Union[Unsubscribe, _Mapping]] = ..., write: _Optional[_Union[Write, _Mapping]] = ..., authenticate: _Optional[_Union[Authenticate, _Mapping]] = ...) -> None: ...
+    user_to_id: UserToId
+    def __init__(self, hello: _Optional[_Union[Hello, _Mapping]] = ..., subscribe: _Optional[_Union[Subscribe, _Mapping]] = ..., unsubscribe: _Optional[_Union[Unsubscribe, _Mapping]] = ..., write: _Optional[_Union[Write, _Mapping]] = ..., authenticate: _Optional[_Union[Authenticate, _Mapping]] = ..., user_to_id: _Optional[_Union[UserToId, _Mapping]] = ...) -> None: ...
 
 class Update(_message.Message):
     __slots__ = ("subscription_id", "value", "quality", "timestamp", "status")
@@ -126,14 +136,26 @@ class AuthenticateResult(_message.Message):
     error: str
     def __init__(self, request_id: _Optional[int] = ..., user_id: _Optional[int] = ..., error: _Optional[str] = ...) -> None: ...
 
+class UserIdResult(_message.Message):
+    __slots__ = ("request_id", "user_id", "error")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    request_id: int
+    user_id: int
+    error: str
+    def __init__(self, request_id: _Optional[int] = ..., user_id: _Optional[int] = ..., error: _Optional[str] = ...) -> None: ...
+
 class LinkMessage(_message.Message):
-    __slots__ = ("welcome", "updates", "write_result", "authenticate_result")
+    __slots__ = ("welcome", "updates", "write_result", "authenticate_result", "user_id_result")
     WELCOME_FIELD_NUMBER: _ClassVar[int]
     UPDATES_FIELD_NUMBER: _ClassVar[int]
     WRITE_RESULT_FIELD_NUMBER: _ClassVar[int]
     AUTHENTICATE_RESULT_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_RESULT_FIELD_NUMBER: _ClassVar[int]
     welcome: Welcome
     updates: Updates
     write_result: WriteResult
     authenticate_result: AuthenticateResult
-    def __init__(self, welcome: _Optional[_Union[Welcome, _Mapping]] = ..., updates: _Optional[_Union[Updates, _Mapping]] = ..., write_result: _Optional[_Union[WriteResult, _Mapping]] = ..., authenticate_result: _Optional[_Union[AuthenticateResult, _Mapping]] = ...) -> None: ...
+    user_id_result: UserIdResult
+    def __init__(self, welcome: _Optional[_Union[Welcome, _Mapping]] = ..., updates: _Optional[_Union[Updates, _Mapping]] = ..., write_result: _Optional[_Union[WriteResult, _Mapping]] = ..., authenticate_result: _Optional[_Union[AuthenticateResult, _Mapping]] = ..., user_id_result: _Optional[_Union[UserIdResult, _Mapping]] = ...) -> None: ...

@@ -1,0 +1,139 @@
+//! Issue 8's commands through the built binaries: `mxgw` against a real
+//! `mxgateway serve` process on the demo galaxy.
+
+mod gateway_harness;
+
+use std::process::Command;
+
+use gateway_harness::*;
+use serde_json::Value;
+
+struct Cli<'a> {
+    addr: &'a str,
+    key: String,
+}
+
+impl Cli<'_> {
+    /// Runs `mxgw` with the connection flags; returns (exit code, JSON of the last stdout line).
+    fn run(&self, args: &[&str]) -> (i32, Value) {
+        let out = Command::new(mxgw_binary())
+            .args(args)
+            .args([
+                "--endpoint",
+                self.addr,
+                "--plaintext",
+                "--api-key-env",
+                "MXGW_TEST_KEY",
+                "--json",
+            ])
+            .env("MXGW_TEST_KEY", &self.key)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let line = stdout.lines().last().unwrap_or_default();
+        let json = serde_json::from_str(line).unwrap_or_else(|e| {
+            panic!(
+                "{args:?}: not JSON ({e}): {stdout} {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        (out.status.code().unwrap_or(-1), json)
+    }
+
+    fn ok(&self, args: &[&str]) -> Value {
+        let (code, json) = self.run(args);
+        assert_eq!(code, 0, "{args:?}: {json}");
+        json
+    }
+}
+
+struct Started {
+    _state: tempfile::TempDir,
+    gw: RunningGateway,
+    key: String,
+}
+
+fn start() -> Started {
+    let state = tempfile::tempdir().unwrap();
+    let gw = RunningGateway::start(
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--state-dir",
+            state.path().to_str().unwrap(),
+        ],
+        &[],
+        &[],
+    );
+    let key = std::fs::read_to_string(gw.bootstrap_key_file().unwrap())
+        .unwrap()
+        .trim()
+        .to_string();
+    Started {
+        _state: state,
+        gw,
+        key,
+    }
+}
+
+/// Opens a session and registers; returns (session id, server handle).
+fn session(cli: &Cli) -> (String, String) {
+    let session = cli.ok(&["open-session"])["sessionId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let server = cli.ok(&["register", "--session-id", &session])["serverHandle"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    (session, server)
+}
+
+#[test]
+fn archestra_user_to_id_prints_the_id_authenticate_user_gives() {
+    let started = start();
+    let cli = Cli {
+        addr: &started.gw.addr,
+        key: started.key.clone(),
+    };
+    let (s, h) = session(&cli);
+    let auth = cli.ok(&[
+        "authenticate-user",
+        "--session-id",
+        &s,
+        "--server-handle",
+        &h,
+        "--user",
+        "engineer",
+        "--password",
+        "engineer-demo",
+    ]);
+    let guid = "{6F1D2A3B-0003-4C5D-8E9F-0A1B2C3D4E03}";
+    let out = cli.ok(&[
+        "archestra-user-to-id",
+        "--session-id",
+        &s,
+        "--server-handle",
+        &h,
+        "--user-guid",
+        guid,
+    ]);
+    assert_eq!(out["command"], "archestra-user-to-id");
+    assert_eq!(out["sessionId"], s.as_str());
+    assert_eq!(out["userGuid"], guid);
+    assert_eq!(out["userId"], auth["userId"]);
+    assert_eq!(out["hresult"], 0);
+
+    let (code, err) = cli.run(&[
+        "archestra-user-to-id",
+        "--session-id",
+        &s,
+        "--server-handle",
+        &h,
+        "--user-guid",
+        "00000000-0000-0000-0000-000000000000",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(err["type"], "mxaccess", "{err}");
+}
