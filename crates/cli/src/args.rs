@@ -45,6 +45,10 @@ pub enum Command {
     Advise(AdviseArgs),
     /// UnAdvise(serverHandle, itemHandle).
     Unadvise(ItemArgs),
+    /// Suspend(serverHandle, itemHandle): an advised item stops delivering data changes.
+    Suspend(ItemArgs),
+    /// Activate(serverHandle, itemHandle): ends a suspension; the current value is delivered at once.
+    Activate(ItemArgs),
     /// Write(serverHandle, itemHandle, value, userId); Write2 with --timestamp.
     Write(WriteArgs),
     /// WriteSecured(serverHandle, itemHandle, currentUserId, verifierUserId, value);
@@ -860,7 +864,7 @@ impl Command {
             Command::AddItem(a) => a.output.json,
             Command::RemoveItem(a) => a.output.json,
             Command::Advise(a) => a.output.json,
-            Command::Unadvise(a) => a.output.json,
+            Command::Unadvise(a) | Command::Suspend(a) | Command::Activate(a) => a.output.json,
             Command::Write(a) => a.output.json,
             Command::WriteSecured(a) => a.output.json,
             Command::AuthenticateUser(a) => a.output.json,

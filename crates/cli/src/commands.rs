@@ -791,6 +791,20 @@ pub async fn run(command: Command, out: &Printer) -> anyhow::Result<()> {
             )
             .await?
         }
+        Command::Suspend(a) => {
+            item_command(&a.connect, &a.handles, "suspend", Mx::Suspend, vec![], out).await?
+        }
+        Command::Activate(a) => {
+            item_command(
+                &a.connect,
+                &a.handles,
+                "activate",
+                Mx::Activate,
+                vec![],
+                out,
+            )
+            .await?
+        }
         Command::Advise(a) => {
             let make = if a.supervisory {
                 Mx::AdviseSupervisory

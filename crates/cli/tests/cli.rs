@@ -22,7 +22,7 @@ const KEY: &str = "mxgw_cli01_Zq8sEcReTkEyVaLuE42";
 const KEY_SECRET: &str = "Zq8sEcReTkEyVaLuE42";
 const PASSWORD: &str = "pa55-w0rd-Unique-Xy";
 
-const COMMANDS: [&str; 15] = [
+const COMMANDS: [&str; 17] = [
     "version",
     "open-session",
     "close-session",
@@ -32,6 +32,8 @@ const COMMANDS: [&str; 15] = [
     "remove-item",
     "advise",
     "unadvise",
+    "suspend",
+    "activate",
     "write",
     "write-secured",
     "authenticate-user",
@@ -583,7 +585,12 @@ fn documented_examples_match_the_contract() {
             "register" => drop(parse_doc::<RegisterOut>(command, &text)),
             "unregister" => drop(parse_doc::<UnregisterOut>(command, &text)),
             "add-item" => drop(parse_doc::<AddItemOut>(command, &text)),
-            "remove-item" | "unadvise" => drop(parse_doc::<ItemOut>(command, &text)),
+            "remove-item" | "unadvise" | "suspend" | "activate" => {
+                let out = parse_doc::<ItemOut>(command, &text);
+                if command == "suspend" || command == "activate" {
+                    assert_eq!(out.statuses.len(), 1, "{command}: the synchronous status");
+                }
+            }
             "advise" => drop(parse_doc::<AdviseOut>(command, &text)),
             "write" => drop(parse_doc::<WriteOut>(command, &text)),
             "write-secured" => drop(parse_doc::<WriteSecuredOut>(command, &text)),

@@ -155,6 +155,8 @@ fn command(c: &Command) -> Value {
             "authenticateUser",
             json!({"serverHandle": a.server_handle, "userName": a.user_name, "password": a.password}),
         ),
+        Command::Suspend(c) => ("suspend", item(c.server_handle, c.item_handle)),
+        Command::Activate(c) => ("activate", item(c.server_handle, c.item_handle)),
         Command::ArchestraUserToId(a) => (
             "archestraUserToId",
             json!({"serverHandle": a.server_handle, "userGuid": a.user_guid}),

@@ -137,3 +137,75 @@ fn archestra_user_to_id_prints_the_id_authenticate_user_gives() {
     assert_eq!(code, 1, "{err}");
     assert_eq!(err["type"], "mxaccess", "{err}");
 }
+
+#[test]
+fn suspend_and_activate_print_the_synchronous_status_and_complete_on_the_stream() {
+    let started = start();
+    let cli = Cli {
+        addr: &started.gw.addr,
+        key: started.key.clone(),
+    };
+    let (s, h) = session(&cli);
+    let item = cli.ok(&[
+        "add-item",
+        "--session-id",
+        &s,
+        "--server-handle",
+        &h,
+        "--item",
+        "TestChildObject.TestString",
+    ])["itemHandle"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    let handles = [
+        "--session-id",
+        &s,
+        "--server-handle",
+        &h,
+        "--item-handle",
+        &item,
+    ];
+
+    // Not advised yet: an MXAccess failure.
+    let (code, err) = cli.run(&[&["suspend"][..], &handles].concat());
+    assert_eq!((code, err["type"].as_str()), (1, Some("mxaccess")), "{err}");
+
+    cli.ok(&[&["advise"][..], &handles].concat());
+    for command in ["suspend", "activate"] {
+        let out = cli.ok(&[&[command][..], &handles].concat());
+        assert_eq!(out["command"], command);
+        assert_eq!(out["hresult"], 0);
+        assert_eq!(out["statuses"][0]["category"], "OK", "{out}");
+    }
+
+    // The stream holds: the advise's value, Suspend's completion, Activate's
+    // value, Activate's completion.
+    let out = Command::new(mxgw_binary())
+        .args(["stream-events", "--session-id", &s, "--max-events", "4"])
+        .args([
+            "--timeout-ms",
+            "20000",
+            "--endpoint",
+            cli.addr,
+            "--plaintext",
+        ])
+        .args(["--api-key-env", "MXGW_TEST_KEY", "--json"])
+        .env("MXGW_TEST_KEY", &cli.key)
+        .output()
+        .unwrap();
+    let kinds: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .map(|e| e["type"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "dataChange",
+            "operationComplete",
+            "dataChange",
+            "operationComplete"
+        ]
+    );
+}

@@ -223,7 +223,9 @@ fn shape(command: &Command) -> Option<(usize, ResultKind)> {
         | Command::WriteSecured(_)
         | Command::WriteSecured2(_)
         | Command::AuthenticateUser(_)
-        | Command::ArchestraUserToId(_) => return None,
+        | Command::ArchestraUserToId(_)
+        | Command::Suspend(_)
+        | Command::Activate(_) => return None,
     })
 }
 

@@ -245,6 +245,34 @@ impl Session {
             .map(drop)
     }
 
+    /// `Suspend(server_handle, item_handle)` of an advised item: it keeps
+    /// its subscription but delivers no data changes until activated. Returns
+    /// the synchronous MxStatus; an `operationComplete` event follows.
+    pub async fn suspend(
+        &self,
+        server_handle: i32,
+        item_handle: i32,
+    ) -> Result<v1::MxStatus, Error> {
+        let reply = self
+            .invoke(Command::Suspend(item_command(server_handle, item_handle)))
+            .await?;
+        Ok(reply.statuses.first().copied().unwrap_or_default())
+    }
+
+    /// `Activate(server_handle, item_handle)`: ends a suspension and
+    /// delivers the item's current value at once as a data change. Returns
+    /// the synchronous MxStatus; an `operationComplete` event follows.
+    pub async fn activate(
+        &self,
+        server_handle: i32,
+        item_handle: i32,
+    ) -> Result<v1::MxStatus, Error> {
+        let reply = self
+            .invoke(Command::Activate(item_command(server_handle, item_handle)))
+            .await?;
+        Ok(reply.statuses.first().copied().unwrap_or_default())
+    }
+
     /// `Write(server_handle, item_handle, value, user_id)`. Completion
     /// arrives later as a `writeComplete` event.
     pub async fn write(

@@ -5,11 +5,16 @@ mod support;
 
 use mxgateway::auth::Scope;
 use mxgateway_mx::hresult;
+use std::time::Duration;
+
 use mxgateway_proto::v1::{
-    mx_command::Command, mx_command_reply, ArchestraUserToIdCommand, AuthenticateUserCommand,
+    mx_command::Command, mx_command_reply, mx_event, mx_value, ArchestraUserToIdCommand,
+    AuthenticateUserCommand, ItemCommand, MxEvent,
 };
 use support::*;
 use tonic::Code;
+
+const WAIT: Duration = Duration::from_secs(10);
 
 const SUPERVISOR_GUID: &str = "6f1d2a3b-0002-4c5d-8e9f-0a1b2c3d4e02";
 
@@ -81,4 +86,88 @@ async fn archestra_user_to_id_gives_the_authenticated_id_and_needs_the_secured_s
         assert_eq!(err.code(), Code::PermissionDenied, "{scopes:?}");
         assert!(err.message().contains("mx:write-secured"), "{err:?}");
     }
+}
+
+fn int_value(e: &MxEvent) -> Option<i32> {
+    match &e.kind {
+        Some(mx_event::Kind::DataChange(d)) => match d.value.as_ref()?.kind {
+            Some(mx_value::Kind::Int32Value(v)) => Some(v),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn is_operation_complete(e: &MxEvent, item: i32) -> bool {
+    e.item_handle == item && matches!(e.kind, Some(mx_event::Kind::OperationComplete(_)))
+}
+
+#[tokio::test]
+async fn suspend_silences_an_advised_item_and_activate_delivers_its_current_value() {
+    let gw = TestGateway::start().await;
+    let mut c = gw.client(&gw.key(&[Scope::MxRead])).await;
+    let s = open(&mut c).await;
+    let h = register(&mut c, &s).await;
+    let mut events = Events::open(&mut c, &s).await;
+    // TestInt counts up every scan: the witness proves time passed.
+    let item = add_item(&mut c, &s, h, "TestChildObject.TestInt").await;
+    let witness = add_item(&mut c, &s, h, "TestChildObject.TestInt").await;
+    let idle = add_item(&mut c, &s, h, "TestChildObject.TestFloat").await;
+    let handles = |item_handle| ItemCommand {
+        server_handle: h,
+        item_handle,
+    };
+
+    let reply = invoke(&mut c, &s, Command::Suspend(handles(idle)))
+        .await
+        .unwrap();
+    assert_eq!(reply.hresult, hresult::E_INVALIDARG, "not advised");
+
+    advise(&mut c, &s, h, item).await;
+    events.find(WAIT, |e| is_data_change(e, item)).await;
+    advise(&mut c, &s, h, witness).await;
+    events.find(WAIT, |e| is_data_change(e, witness)).await;
+
+    let reply = invoke(&mut c, &s, Command::Suspend(handles(item)))
+        .await
+        .unwrap();
+    assert_eq!(reply.hresult, hresult::S_OK);
+    assert_eq!(reply.statuses[0].success, 1, "{reply:?}");
+    events.find(WAIT, |e| is_operation_complete(e, item)).await;
+
+    // Two more scans reach the witness; the suspended item stays silent.
+    let mut witnessed = 0;
+    let mut last_witnessed = 0;
+    while witnessed < 2 {
+        let e = events.next(WAIT).await.unwrap();
+        assert!(
+            e.item_handle != item,
+            "a suspended item raised an event: {e:?}"
+        );
+        if let (true, Some(v)) = (e.item_handle == witness, int_value(&e)) {
+            witnessed += 1;
+            last_witnessed = v;
+        }
+    }
+
+    let reply = invoke(&mut c, &s, Command::Activate(handles(item)))
+        .await
+        .unwrap();
+    assert_eq!((reply.hresult, reply.statuses[0].success), (0, 1));
+    let first = events.find(WAIT, |e| e.item_handle == item).await;
+    let value = int_value(&first).expect("Activate delivers the current value first");
+    assert!(
+        value >= last_witnessed,
+        "{value} is older than {last_witnessed}"
+    );
+    let done = events
+        .find(WAIT, |e| {
+            e.item_handle == item && !matches!(e.kind, Some(mx_event::Kind::DataChange(_)))
+        })
+        .await;
+    assert!(is_operation_complete(&done, item), "{done:?}");
+    assert!(done.worker_sequence > first.worker_sequence);
+    // Delivery goes on as before.
+    let next = events.find(WAIT, |e| is_data_change(e, item)).await;
+    assert!(int_value(&next).unwrap() > value);
 }

@@ -579,6 +579,8 @@ fn command_name(command: &Command) -> &'static str {
         Command::Advise(_) => "Advise",
         Command::AdviseSupervisory(_) => "AdviseSupervisory",
         Command::Unadvise(_) => "UnAdvise",
+        Command::Suspend(_) => "Suspend",
+        Command::Activate(_) => "Activate",
         Command::Write(_) => "Write",
         Command::Write2(_) => "Write2",
         Command::WriteSecured(_) => "WriteSecured",

@@ -166,6 +166,9 @@ where
                                 if out_tx.send(message(worker_to_gateway::Message::Reply(reply))).await.is_err() {
                                     break exit_code::OK;
                                 }
+                                // Events the command raised follow its reply.
+                                session.take_raised(&mut events);
+                                if !send_events(&events_tx, &mut events, max_batch).await { break exit_code::OK }
                             }
                             Handled::Later(future) => {
                                 let out = out_tx.clone();

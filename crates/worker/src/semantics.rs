@@ -13,6 +13,11 @@
 //!   `ArgumentException` does. An accepted write completes through exactly one
 //!   OnWriteComplete carrying the runtime's status.
 //! - An unknown server or item handle fails the call with E_INVALIDARG.
+//! - `Suspend`/`Activate` need an advised item: a suspended item keeps its
+//!   subscription (and its cached last value) but raises no OnDataChange;
+//!   `Activate` raises the current value at once. Each successful call is
+//!   followed by one OperationComplete (semantics chosen here and documented
+//!   on `ItemCommand` in `commands.proto`, since the vendor's are not public).
 //! - `ArchestrAUserToId` answers the user id the runtime maps the GUID to;
 //!   an unknown or malformed GUID fails the call with E_INVALIDARG.
 //! - Every event gets the next `worker_sequence` (1, 2, 3, ...) of the session.
@@ -34,7 +39,7 @@ use std::pin::Pin;
 use mxgateway_mx::{hresult, quality, AllowList, DataType, MxStatus};
 use mxgateway_proto::v1::{
     mx_command::Command, mx_command_reply, mx_event, MxCommand, MxCommandReply, MxEvent, MxValue,
-    OnDataChange, OnWriteComplete, ProtocolStatus,
+    OnDataChange, OnWriteComplete, OperationComplete, ProtocolStatus,
 };
 use mxgateway_proto::{data_type_from_pb, plant};
 use tokio::sync::mpsc;
@@ -73,6 +78,8 @@ pub(crate) struct Item {
     pub(crate) data_type: DataType,
     /// The last data change while advised (what ReadBulk serves as cached).
     pub(crate) last: Option<CachedChange>,
+    /// Suspended by `Suspend`: data changes are kept in `last`, not raised.
+    pub(crate) suspended: bool,
 }
 
 /// An advised item's last data change, kept compact (no heap for scalars).
@@ -166,6 +173,9 @@ pub struct MxSession<B: Backend> {
     /// Item handles by folded reference key (see `reference_key`), for ReadBulk's cache.
     pub(crate) by_reference: HashMap<String, Vec<i32>>,
     pub(crate) reads: PendingReads,
+    /// Events a command raised (Activate's value, OperationComplete), for the
+    /// main loop to send after the reply; at most a few per command.
+    raised: Vec<MxEvent>,
 }
 
 /// A write accepted by a Write command, on its way to the runtime.
@@ -284,6 +294,7 @@ impl<B: Backend> MxSession<B> {
             constraints,
             by_reference: HashMap::new(),
             reads: PendingReads::default(),
+            raised: Vec::new(),
         }
     }
 
@@ -354,6 +365,8 @@ impl<B: Backend> MxSession<B> {
                 self.advise(c.server_handle, c.item_handle, true).await
             }
             Command::Unadvise(c) => self.unadvise(c.server_handle, c.item_handle).await,
+            Command::Suspend(c) => self.suspend_or_activate(c.server_handle, c.item_handle, true),
+            Command::Activate(c) => self.suspend_or_activate(c.server_handle, c.item_handle, false),
             Command::Write(c) => self.write_checked(
                 c.server_handle,
                 WriteArgs {
@@ -510,6 +523,7 @@ impl<B: Backend> MxSession<B> {
                 resolved: false,
                 data_type: DataType::NoData,
                 last: None,
+                suspended: false,
             },
         );
         Ok(ok(Some(mx_command_reply::Result::ItemHandle(handle))))
@@ -591,6 +605,7 @@ impl<B: Backend> MxSession<B> {
         item.advise = Some(Advise { subscription_id });
         item.resolved = false;
         item.last = None;
+        item.suspended = false;
         let request = plant::Subscribe {
             subscription_id,
             reference: item.definition.clone(),
@@ -651,8 +666,61 @@ impl<B: Backend> MxSession<B> {
         let advise = item.advise.take()?;
         item.resolved = false;
         item.last = None;
+        item.suspended = false;
         self.subscriptions.remove(&advise.subscription_id);
         Some(advise.subscription_id)
+    }
+
+    /// Events raised by the last commands (moved into `out`, in order).
+    pub fn take_raised(&mut self, out: &mut Vec<MxEvent>) {
+        out.append(&mut self.raised);
+    }
+
+    /// `Suspend` (`suspend`) or `Activate` of an advised item.
+    fn suspend_or_activate(
+        &mut self,
+        server_handle: i32,
+        item_handle: i32,
+        suspend: bool,
+    ) -> Result<MxCommandReply, MxCommandReply> {
+        let item = self.item(server_handle, item_handle)?;
+        if item.advise.is_none() {
+            let call = if suspend { "Suspend" } else { "Activate" };
+            return Err(hresult_failure(
+                hresult::E_INVALIDARG,
+                format!("{call} needs an advised item; item {item_handle} is not advised"),
+            ));
+        }
+        let mut raised = Vec::with_capacity(2);
+        if let Some(item) = self.items.get_mut(&item_handle) {
+            let resumed = item.suspended && !suspend;
+            item.suspended = suspend;
+            if let (true, Some(last)) = (resumed, &item.last) {
+                raised.push(mx_event::Kind::DataChange(OnDataChange {
+                    value: last.value.clone(),
+                    quality: last.quality,
+                    timestamp: last.timestamp,
+                    statuses: vec![last.status],
+                }));
+            }
+        }
+        let status: mxgateway_proto::v1::MxStatus = MxStatus::OK.into();
+        raised.push(mx_event::Kind::OperationComplete(OperationComplete {
+            statuses: vec![status],
+        }));
+        for kind in raised {
+            let worker_sequence = self.next_sequence();
+            self.raised.push(MxEvent {
+                worker_sequence,
+                server_handle,
+                item_handle,
+                conflated: 0,
+                kind: Some(kind),
+            });
+        }
+        let mut reply = ok(None);
+        reply.statuses = vec![status];
+        Ok(reply)
     }
 
     fn write_checked(
@@ -751,6 +819,9 @@ impl<B: Backend> MxSession<B> {
                 timestamp: change.timestamp,
                 status: change.statuses.first().copied().unwrap_or_default(),
             });
+            if item.suspended {
+                continue;
+            }
             let server_handle = item.server_handle;
             let sequence = self.next_sequence();
             events.push(MxEvent {

@@ -367,3 +367,127 @@ async fn archestra_user_to_id_maps_guids_to_the_ids_authenticate_user_gives() {
         "an unknown server handle"
     );
 }
+
+/// Events until `stop` matches one (inclusive), replies are skipped.
+async fn events_until(
+    h: &mut Harness,
+    stop: impl Fn(&mxgateway_proto::v1::MxEvent) -> bool,
+) -> Vec<mxgateway_proto::v1::MxEvent> {
+    let mut seen = Vec::new();
+    loop {
+        if let Some(worker_to_gateway::Message::Events(batch)) = h.recv().await {
+            for event in batch.events {
+                let done = stop(&event);
+                seen.push(event);
+                if done {
+                    return seen;
+                }
+            }
+        }
+    }
+}
+
+fn int_of(e: &mxgateway_proto::v1::MxEvent) -> Option<i32> {
+    match &e.kind {
+        Some(mx_event::Kind::DataChange(d)) => match d.value.as_ref()?.kind {
+            Some(mxgateway_proto::v1::mx_value::Kind::Int32Value(v)) => Some(v),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn is_operation_complete(e: &mxgateway_proto::v1::MxEvent, item: i32) -> bool {
+    e.item_handle == item && matches!(e.kind, Some(mx_event::Kind::OperationComplete(_)))
+}
+
+#[tokio::test]
+async fn a_suspended_item_delivers_nothing_until_activate_delivers_its_current_value() {
+    let mut h = start(|_| {}).await;
+    let server = registered(&mut h).await;
+    let add = |def: &str| {
+        Command::AddItem(AddItemCommand {
+            server_handle: server,
+            item_definition: def.into(),
+        })
+    };
+    let item_of = |reply: MxCommandReply| match reply.result {
+        Some(mx_command_reply::Result::ItemHandle(i)) => i,
+        _ => panic!("{reply:?}"),
+    };
+    let handles = |item_handle| ItemCommand {
+        server_handle: server,
+        item_handle,
+    };
+    let suspended = item_of(h.command(1, add("TestChildObject.FreeAccessValue")).await);
+    let witness = item_of(h.command(2, add("TestChildObject.FreeAccessValue")).await);
+    let idle = item_of(h.command(3, add("TestChildObject.TestFloat")).await);
+
+    // Suspend and Activate need an advised item.
+    for (id, command) in [
+        (4, Command::Suspend(handles(idle))),
+        (5, Command::Activate(handles(idle))),
+    ] {
+        let reply = h.command(id, command).await;
+        assert_eq!(reply.hresult, hresult::E_INVALIDARG, "{reply:?}");
+    }
+
+    for (id, item) in [(6, suspended), (7, witness)] {
+        assert_eq!(
+            h.command(id, Command::Advise(handles(item))).await.hresult,
+            0
+        );
+        events_until(&mut h, |e| e.item_handle == item && int_of(e).is_some()).await;
+    }
+    let reply = h.command(8, Command::Suspend(handles(suspended))).await;
+    assert_eq!(reply.hresult, hresult::S_OK);
+    assert_eq!(reply.statuses.len(), 1);
+    assert_eq!(reply.statuses[0].success, 1, "{reply:?}");
+    let seen = events_until(&mut h, |e| is_operation_complete(e, suspended)).await;
+    assert!(seen.iter().all(|e| int_of(e).is_none()), "{seen:?}");
+
+    // A write through the witness changes the value both items advise; only
+    // the witness hears of it.
+    let write = Command::Write(mxgateway_proto::v1::WriteCommand {
+        server_handle: server,
+        item_handle: witness,
+        value: Some(mxgateway_proto::v1::MxValue {
+            kind: Some(mxgateway_proto::v1::mx_value::Kind::Int32Value(4242)),
+            ..Default::default()
+        }),
+        user_id: 0,
+    });
+    assert_eq!(h.command(9, write).await.hresult, 0);
+    let seen = events_until(&mut h, |e| {
+        e.item_handle == witness && int_of(e) == Some(4242)
+    })
+    .await;
+    assert!(
+        seen.iter()
+            .all(|e| e.item_handle != suspended || e.kind.is_none()),
+        "a suspended item raised an event: {seen:?}"
+    );
+
+    // Activate delivers the current value at once, then OperationComplete.
+    let reply = h.command(10, Command::Activate(handles(suspended))).await;
+    assert_eq!((reply.hresult, reply.statuses[0].success), (0, 1));
+    let seen = events_until(&mut h, |e| is_operation_complete(e, suspended)).await;
+    let values: Vec<i32> = seen
+        .iter()
+        .filter(|e| e.item_handle == suspended)
+        .filter_map(int_of)
+        .collect();
+    assert_eq!(values, vec![4242], "{seen:?}");
+    let sequences: Vec<u64> = seen.iter().map(|e| e.worker_sequence).collect();
+    assert!(sequences.windows(2).all(|w| w[0] < w[1]), "{sequences:?}");
+
+    // Activating an active item changes nothing but still completes.
+    let reply = h.command(11, Command::Activate(handles(suspended))).await;
+    assert_eq!(reply.hresult, 0);
+    let seen = events_until(&mut h, |e| is_operation_complete(e, suspended)).await;
+    assert!(
+        seen.iter()
+            .all(|e| e.item_handle != suspended || int_of(e).is_none()),
+        "{seen:?}"
+    );
+}

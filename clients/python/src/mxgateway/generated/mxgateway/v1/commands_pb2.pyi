@@ -317,7 +317,7 @@ class BulkReadResults(_message.Message):
     def __init__(self, results: _Optional[_Iterable[_Union[BulkReadResult, _Mapping]]] = ...) -> None: ...
 
 class MxCommand(_message.Message):
-    __slots__ = ("register", "unregister", "add_item", "add_item2", "remove_item", "advise", "advise_supervisory", "unadvise", "write", "write2", "write_secured", "write_secured2", "authenticate_user", "add_item_bulk", "advise_item_bulk", "remove_item_bulk", "unadvise_item_bulk", "subscribe_bulk", "unsubscribe_bulk", "write_bulk", "write2_bulk", "write_secured_bulk", "write_secured2_bulk", "read_bulk", "archestra_user_to_id")
+    __slots__ = ("register", "unregister", "add_item", "add_item2", "remove_item", "advise", "advise_supervisory", "unadvise", "write", "write2", "write_secured", "write_secured2", "authenticate_user", "add_item_bulk", "advise_item_bulk", "remove_item_bulk", "unadvise_item_bulk", "subscribe_bulk", "unsubscribe_bulk", "write_bulk", "write2_bulk", "write_secured_bulk", "write_secured2_bulk", "read_bulk", "archestra_user_to_id", "suspend", "activate")
     REGISTER_FIELD_NUMBER: _ClassVar[int]
     UNREGISTER_FIELD_NUMBER: _ClassVar[int]
     ADD_ITEM_FIELD_NUMBER: _ClassVar[int]
@@ -343,6 +343,8 @@ class MxCommand(_message.Message):
     WRITE_SECURED2_BULK_FIELD_NUMBER: _ClassVar[int]
     READ_BULK_FIELD_NUMBER: _ClassVar[int]
     ARCHESTRA_USER_TO_ID_FIELD_NUMBER: _ClassVar[int]
+    SUSPEND_FIELD_NUMBER: _ClassVar[int]
+    ACTIVATE_FIELD_NUMBER: _ClassVar[int]
     register: RegisterCommand
     unregister: UnregisterCommand
     add_item: AddItemCommand
@@ -368,7 +370,9 @@ class MxCommand(_message.Message):
     write_secured2_bulk: WriteSecured2BulkCommand
     read_bulk: ReadBulkCommand
     archestra_user_to_id: ArchestraUserToIdCommand
-    def __init__(self, register: _Optional[_Union[RegisterCommand, _Mapping]] = ..., unregister: _Optional[_Union[UnregisterCommand, _Mapping]] = ..., add_item: _Optional[_Union[AddItemCommand, _Mapping]] = ..., add_item2: _Optional[_Union[AddItem2Command, _Mapping]] = ..., remove_item: _Optional[_Union[ItemCommand, _Mapping]] = ..., advise: _Optional[_Union[ItemCommand, _Mapping]] = ..., advise_supervisory: _Optional[_Union[ItemCommand, _Mapping]] = ..., unadvise: _Optional[_Union[ItemCommand, _Mapping]] = ..., write: _Optional[_Union[WriteCommand, _Mapping]] = ..., write2: _Optional[_Union[Write2Command, _Mapping]] = ..., write_secured: _Optional[_Union[WriteSecuredCommand, _Mapping]] = ..., write_secured2: _Optional[_Union[WriteSecured2Command, _Mapping]] = ..., authenticate_user: _Optional[_Union[AuthenticateUserCommand, _Mapping]] = ..., add_item_bulk: _Optional[_Union[ItemDefinitionsBulkCommand, _Mapping]] = ..., advise_item_bulk: _Optional[_Union[ItemHandlesBulkCommand, _Mapping]] = ..., remove_item_bulk: _Optional[_Union[ItemHandlesBulkCommand, _Mapping]] = ..., unadvise_item_bulk: _Optional[_Union[ItemHandlesBulkCommand, _Mapping]] = ..., subscribe_bulk: _Optional[_Union[ItemDefinitionsBulkCommand, _Mapping]] = ..., unsubscribe_bulk: _Optional[_Union[ItemHandlesBulkCommand, _Mapping]] = ..., write_bulk: _Optional[_Union[WriteBulkCommand, _Mapping]] = ..., write2_bulk: _Optional[_Union[Write2BulkCommand, _Mapping]] = ..., write_secured_bulk: _Optional[_Union[WriteSecuredBulkCommand, _Mapping]] = ..., write_secured2_bulk: _Optional[_Union[WriteSecured2BulkCommand, _Mapping]] = ..., read_bulk: _Optional[_Union[ReadBulkCommand, _Mapping]] = ..., archestra_user_to_id: _Optional[_Union[ArchestraUserToIdCommand, _Mapping]] = ...) -> None: ...
+    suspend: ItemCommand
+    activate: ItemCommand
+    def __init__(self, register: _Optional[_Union[RegisterCommand, _Mapping]] = ..., unregister: _Optional[_Union[UnregisterCommand, _Mapping]] = ..., add_item: _Optional[_Union[AddItemCommand, _Mapping]] = ..., add_item2: _Optional[_Union[AddItem2Command, _Mapping]] = ..., remove_item: _Optional[_Union[ItemCommand, _Mapping]] = ..., advise: _Optional[_Union[ItemCommand, _Mapping]] = ..., advise_supervisory: _Optional[_Union[ItemCommand, _Mapping]] = ..., unadvise: _Optional[_Union[ItemCommand, _Mapping]] = ..., write: _Optional[_Union[WriteCommand, _Mapping]] = ..., write2: _Optional[_Union[Write2Command, _Mapping]] = ..., write_secured: _Optional[_Union[WriteSecuredCommand, _Mapping]] = ..., write_secured2: _Optional[_Union[WriteSecured2Command, _Mapping]] = ..., authenticate_user: _Optional[_Union[AuthenticateUserCommand, _Mapping]] = ..., add_item_bulk: _Optional[_Union[ItemDefinitionsBulkCommand, _Mapping]] = ..., advise_item_bulk: _Optional[_Union[ItemHandlesBulkCommand, _Mapping]] = ..., remove_item_bulk: _Optional[_Union[ItemHandlesBulkCommand, _Mapping]] = ..., unadvise_item_bulk: _Optional[_Union[ItemHandlesBulkCommand, _Mapping]] = ..., subscribe_bulk: _Optional[_Union[ItemDefinitionsBulkCommand, _Mapping]] = ..., unsubscribe_bulk: _Optional[_Union[ItemHandlesBulkCommand, _Mapping]] = ..., write_bulk: _Optional[_Union[WriteBulkCommand, _Mapping]] = ..., write2_bulk: _Optional[_Union[Write2BulkCommand, _Mapping]] = ..., write_secured_bulk: _Optional[_Union[WriteSecuredBulkCommand, _Mapping]] = ..., write_secured2_bulk: _Optional[_Union[WriteSecured2BulkCommand, _Mapping]] = ..., read_bulk: _Optional[_Union[ReadBulkCommand, _Mapping]] = ..., archestra_user_to_id: _Optional[_Union[ArchestraUserToIdCommand, _Mapping]] = ..., suspend: _Optional[_Union[ItemCommand, _Mapping]] = ..., activate: _Optional[_Union[ItemCommand, _Mapping]] = ...) -> None: ...
 
 class MxCommandReply(_message.Message):
     __slots__ = ("protocol_status", "hresult", "statuses", "message", "server_handle", "item_handle", "user_id", "subscribe_results", "write_results", "read_results")
