@@ -111,6 +111,15 @@ async fn every_session_method_sends_its_command() {
             .unwrap(),
         7
     );
+    assert_eq!(
+        session
+            .archestra_user_to_id(1, "6f1d2a3b-0001-4c5d-8e9f-0a1b2c3d4e01")
+            .await
+            .unwrap(),
+        7
+    );
+    assert_eq!(session.suspend(1, 2).await.unwrap().success, 1);
+    assert_eq!(session.activate(1, 2).await.unwrap().success, 1);
     session.unregister(1).await.unwrap();
 
     let invokes = server.state.invokes();
@@ -186,6 +195,12 @@ async fn every_session_method_sends_its_command() {
             user_name: "operator".into(),
             password: "pw".into(),
         }),
+        Command::ArchestraUserToId(v1::ArchestraUserToIdCommand {
+            server_handle: 1,
+            user_guid: "6f1d2a3b-0001-4c5d-8e9f-0a1b2c3d4e01".into(),
+        }),
+        Command::Suspend(item),
+        Command::Activate(item),
         Command::Unregister(v1::UnregisterCommand { server_handle: 1 }),
     ];
     assert_eq!(server.state.commands(), expected);
