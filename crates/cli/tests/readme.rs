@@ -265,12 +265,16 @@ fn every_readme_example_runs() {
             .collect();
         if line.contains("stream-alarms") {
             assert_eq!(lines.len(), 3, "{stdout}");
-            assert!(lines.iter().any(|e| e["alarm"]["reference"] == "Compressor_001.Overload"));
+            assert!(lines
+                .iter()
+                .any(|e| e["alarm"]["reference"] == "Compressor_001.Overload"));
         }
         if line.contains("query-active-alarms") {
             let alarms = lines[0]["alarms"].as_array().unwrap();
             assert!(alarms.iter().all(|a| a["area"] == "Utilities"), "{stdout}");
-            assert!(alarms.iter().any(|a| a["reference"] == "Compressor_001.Overload"));
+            assert!(alarms
+                .iter()
+                .any(|a| a["reference"] == "Compressor_001.Overload"));
         }
         if line.contains("acknowledge-alarm") {
             let state = &lines[0]["alarm"]["state"];
