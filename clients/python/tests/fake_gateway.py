@@ -234,15 +234,20 @@ class FakeGateway:
     ) -> AsyncIterator[pb.StreamEventsReply]:
         await self._record("StreamEvents", request, context)
         self.stream_started.set()
+        # A cancelled call stops this generator with CancelledError while it
+        # waits, or with GeneratorExit while it is suspended at a yield: both
+        # count as cancellation, an end by `None` does not.
+        ended = False
         try:
             while True:
                 batch = await self.events.get()
                 if batch is None:
+                    ended = True
                     return
                 yield batch
-        except asyncio.CancelledError:
-            self.stream_cancelled.set()
-            raise
+        finally:
+            if not ended:
+                self.stream_cancelled.set()
 
     # === GalaxyRepository ===
 
@@ -292,6 +297,7 @@ class FakeGateway:
         # when no event follows.
         await context.send_initial_metadata(())
         self.watch_started.set()
+        ended = False  # As in stream_events: a yield may see GeneratorExit.
         try:
             seen = request.HasField("last_seen_deploy_time") and (
                 request.last_seen_deploy_time == self.deploy.time_of_last_deploy
@@ -301,11 +307,12 @@ class FakeGateway:
             while True:
                 event = await self.deploy_events.get()
                 if event is None:
+                    ended = True
                     return
                 yield event
-        except asyncio.CancelledError:
-            self.watch_cancelled.set()
-            raise
+        finally:
+            if not ended:
+                self.watch_cancelled.set()
 
     async def deploy_simulated_galaxy(
         self, request: pb.DeploySimulatedGalaxyRequest, context: Ctx
@@ -321,15 +328,17 @@ class FakeGateway:
         await self._record("StreamAlarms", request, context)
         await context.send_initial_metadata(())
         self.alarm_stream_started.set()
+        ended = False  # As in stream_events: a yield may see GeneratorExit.
         try:
             while True:
                 event = await self.alarm_events.get()
                 if event is None:
+                    ended = True
                     return
                 yield event
-        except asyncio.CancelledError:
-            self.alarm_stream_cancelled.set()
-            raise
+        finally:
+            if not ended:
+                self.alarm_stream_cancelled.set()
 
     async def query_active_alarms(
         self, request: pb.QueryActiveAlarmsRequest, context: Ctx

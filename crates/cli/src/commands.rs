@@ -1129,13 +1129,8 @@ pub async fn run(command: Command, out: &Printer) -> anyhow::Result<()> {
                 .await?;
             let reply = check_acknowledge_reply(reply)?;
             out.either(&acknowledge_json(&a.reference, &reply), || {
-                let status = reply.status.unwrap_or_default();
                 let alarm = reply.alarm.as_ref().map_or_else(String::new, alarm_line);
-                format!(
-                    "acknowledged {} ({}): {alarm}",
-                    a.reference,
-                    check::category_name(status.category)
-                )
+                format!("acknowledged {alarm}")
             })?;
         }
         Command::GalaxyDeploy(a) => {

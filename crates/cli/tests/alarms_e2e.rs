@@ -244,6 +244,22 @@ fn alarms_stream_trip_acknowledge_and_refuse_through_the_built_binaries() {
         "{hi}"
     );
 
+    // Alarm queries select by area (TestChildObject is in its container's
+    // TestArea) and by a filter on the reference.
+    for (query, listed) in [
+        (r"\Galaxy!TestArea", true),
+        (r"\Galaxy!TestArea!TestChildObject.*", true),
+        (r"\Galaxy!TestArea!Tank_*", false),
+        (r"\Galaxy!TankFarm", false),
+    ] {
+        let found = cli.ok(&["query-active-alarms", "--query", query]);
+        assert_eq!(
+            alarm(&found["alarms"], DOUBLE_HI).is_some(),
+            listed,
+            "{query}: {found}"
+        );
+    }
+
     // A user without the acknowledge privilege is refused (detail 1014).
     let ack = [
         "acknowledge-alarm",

@@ -3582,9 +3582,9 @@ async fn alarm_filters_and_acknowledgements_send_what_the_flags_say() {
         &[
             "query-active-alarms",
             "--query",
-            r"\ZB!TankFarm",
+            r"\Galaxy!TankFarm",
             "--query",
-            r"\ZB!Utilities!Comp*",
+            r"\Galaxy!Utilities!Comp*",
             "--min-priority",
             "100",
             "--max-priority",
@@ -3595,7 +3595,10 @@ async fn alarm_filters_and_acknowledgements_send_what_the_flags_say() {
     .await;
     assert_eq!(run.code, 0, "{}", run.all_output());
     let filter = v1::AlarmFilter {
-        queries: vec![r"\ZB!TankFarm".into(), r"\ZB!Utilities!Comp*".into()],
+        queries: vec![
+            r"\Galaxy!TankFarm".into(),
+            r"\Galaxy!Utilities!Comp*".into(),
+        ],
         min_priority: 100,
         max_priority: 600,
     };
@@ -3612,9 +3615,9 @@ async fn alarm_filters_and_acknowledgements_send_what_the_flags_say() {
         &[
             "stream-alarms",
             "--query",
-            r"\ZB!TankFarm",
+            r"\Galaxy!TankFarm",
             "--query",
-            r"\ZB!Utilities!Comp*",
+            r"\Galaxy!Utilities!Comp*",
             "--min-priority",
             "100",
             "--max-priority",

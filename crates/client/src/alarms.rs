@@ -28,7 +28,7 @@
 //!
 //! let options = ClientOptions::new("gateway.example:5000").with_api_key("mxgw_id_secret");
 //! let client = GatewayClient::connect(options).await?;
-//! let urgent = AlarmFilter::new().query(r"\ZB!TankFarm").max_priority(500);
+//! let urgent = AlarmFilter::new().query(r"\Galaxy!TankFarm").max_priority(500);
 //! for alarm in client.query_active_alarms(&urgent).await? {
 //!     println!("{} {}", alarm.reference, alarm.priority);
 //! }
@@ -316,14 +316,17 @@ mod tests {
     #[test]
     fn the_builder_fills_the_wire_filter() {
         let f = AlarmFilter::new()
-            .query(r"\ZB!TankFarm")
-            .queries([r"\ZB!Utilities!Comp*"])
+            .query(r"\Galaxy!TankFarm")
+            .queries([r"\Galaxy!Utilities!Comp*"])
             .min_priority(100)
             .max_priority(500);
         assert_eq!(
             f.to_proto(),
             v1::AlarmFilter {
-                queries: vec![r"\ZB!TankFarm".into(), r"\ZB!Utilities!Comp*".into()],
+                queries: vec![
+                    r"\Galaxy!TankFarm".into(),
+                    r"\Galaxy!Utilities!Comp*".into()
+                ],
                 min_priority: 100,
                 max_priority: 500,
             }

@@ -30,15 +30,18 @@ async fn connect(server: &FakeServer) -> GatewayClient {
 
 fn filter() -> AlarmFilter {
     AlarmFilter::new()
-        .query(r"\ZB!TankFarm")
-        .query(r"\ZB!Utilities!Comp*")
+        .query(r"\Galaxy!TankFarm")
+        .query(r"\Galaxy!Utilities!Comp*")
         .min_priority(100)
         .max_priority(600)
 }
 
 fn wire_filter() -> v1::AlarmFilter {
     v1::AlarmFilter {
-        queries: vec![r"\ZB!TankFarm".into(), r"\ZB!Utilities!Comp*".into()],
+        queries: vec![
+            r"\Galaxy!TankFarm".into(),
+            r"\Galaxy!Utilities!Comp*".into(),
+        ],
         min_priority: 100,
         max_priority: 600,
     }
