@@ -39,6 +39,11 @@ pub enum Command {
     Unregister(ServerHandleArgs),
     /// AddItem(serverHandle, item) -> itemHandle; AddItem2 with --context.
     AddItem(AddItemArgs),
+    /// AddBufferedItem(serverHandle, item, context) -> itemHandle: once advised, the item
+    /// reports through bufferedDataChange events.
+    AddBufferedItem(AddBufferedItemArgs),
+    /// SetBufferedUpdateInterval(serverHandle, intervalMs): rounded up to 100 ms.
+    SetBufferedUpdateInterval(SetBufferedUpdateIntervalArgs),
     /// RemoveItem(serverHandle, itemHandle).
     RemoveItem(ItemArgs),
     /// Advise(serverHandle, itemHandle); AdviseSupervisory with --supervisory.
@@ -224,6 +229,44 @@ pub struct AddItemArgs {
     /// An item context; uses AddItem2.
     #[arg(long, value_name = "CONTEXT")]
     pub context: Option<String>,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AddBufferedItemArgs {
+    /// The session id.
+    #[arg(long, value_name = "ID")]
+    pub session_id: String,
+    /// The handle Register returned.
+    #[arg(long, value_name = "HANDLE", allow_negative_numbers = true)]
+    pub server_handle: i32,
+    /// The item reference, e.g. TestChildObject.TestInt.
+    #[arg(long, value_name = "REFERENCE")]
+    pub item: String,
+    /// The item context relative references resolve in (default: none).
+    #[arg(long, value_name = "CONTEXT", default_value = "")]
+    pub context: String,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SetBufferedUpdateIntervalArgs {
+    /// The session id.
+    #[arg(long, value_name = "ID")]
+    pub session_id: String,
+    /// The handle Register returned.
+    #[arg(long, value_name = "HANDLE", allow_negative_numbers = true)]
+    pub server_handle: i32,
+    /// The interval of the server handle's bufferedDataChange events, 1 to 3600000 ms;
+    /// the gateway rounds it up to a multiple of 100 ms.
+    #[arg(long, value_name = "MS", allow_negative_numbers = true)]
+    pub interval_ms: i32,
     #[command(flatten)]
     pub connect: ConnectArgs,
     #[command(flatten)]
@@ -862,6 +905,8 @@ impl Command {
             Command::Register(a) => a.output.json,
             Command::Unregister(a) => a.output.json,
             Command::AddItem(a) => a.output.json,
+            Command::AddBufferedItem(a) => a.output.json,
+            Command::SetBufferedUpdateInterval(a) => a.output.json,
             Command::RemoveItem(a) => a.output.json,
             Command::Advise(a) => a.output.json,
             Command::Unadvise(a) | Command::Suspend(a) | Command::Activate(a) => a.output.json,

@@ -135,6 +135,7 @@ pub fn event_json(e: &v1::MxEvent) -> Json {
         Some(Kind::DataChange(_)) => "dataChange",
         Some(Kind::WriteComplete(_)) => "writeComplete",
         Some(Kind::OperationComplete(_)) => "operationComplete",
+        Some(Kind::BufferedDataChange(_)) => "bufferedDataChange",
         None => "unknown",
     };
     let mut fields: Vec<(&str, Json)> = vec![
@@ -155,6 +156,23 @@ pub fn event_json(e: &v1::MxEvent) -> Json {
         }
         Some(Kind::WriteComplete(w)) => fields.push(("statuses", statuses_json(&w.statuses))),
         Some(Kind::OperationComplete(o)) => fields.push(("statuses", statuses_json(&o.statuses))),
+        Some(Kind::BufferedDataChange(b)) => {
+            fields.push(("dataType", Json::from(values::data_type_name(b.data_type))));
+            let samples = b.samples.iter().map(|sample| {
+                let mut f: Vec<(&str, Json)> = data_fields(
+                    sample.value.as_ref(),
+                    sample.quality,
+                    sample.timestamp.as_ref(),
+                )
+                .into();
+                let status = sample.status.unwrap_or_default();
+                f.push(("status", status_json(&status)));
+                Json::obj(f)
+            });
+            fields.push(("samples", Json::Arr(samples.collect())));
+            fields.push(("samplesDropped", Json::from(b.samples_dropped)));
+            fields.push(("statuses", statuses_json(&b.statuses)));
+        }
         None => fields.push(("statuses", Json::Arr(Vec::new()))),
     }
     Json::obj(fields)
@@ -258,9 +276,13 @@ fn results_json(reply: &v1::MxCommandReply) -> Json {
         }
         Some(MxResult::WriteResults(r)) => r.results.iter().map(write_result_json).collect(),
         Some(MxResult::ReadResults(r)) => r.results.iter().map(read_result_json).collect(),
-        Some(MxResult::ServerHandle(_) | MxResult::ItemHandle(_) | MxResult::UserId(_)) | None => {
-            Vec::new()
-        }
+        Some(
+            MxResult::ServerHandle(_)
+            | MxResult::ItemHandle(_)
+            | MxResult::UserId(_)
+            | MxResult::UpdateIntervalMs(_),
+        )
+        | None => Vec::new(),
     })
 }
 
@@ -765,6 +787,56 @@ pub async fn run(command: Command, out: &Printer) -> anyhow::Result<()> {
                     ("item", Json::from(a.item.as_str())),
                     ("context", Json::from(a.context.clone())),
                     ("itemHandle", Json::from(handle)),
+                ],
+                &reply,
+            ))?;
+        }
+        Command::AddBufferedItem(a) => {
+            let session = connect(&a.connect).await?.session(a.session_id.clone());
+            let reply = session
+                .invoke(Mx::AddBufferedItem(v1::AddBufferedItemCommand {
+                    server_handle: a.server_handle,
+                    item_definition: a.item.clone(),
+                    item_context: a.context.clone(),
+                }))
+                .await?;
+            let handle = result_i32(&reply, "item handle", |r| match r {
+                MxResult::ItemHandle(h) => Some(*h),
+                _ => None,
+            })?;
+            out.result(&command_json(
+                "add-buffered-item",
+                session.id(),
+                vec![
+                    ("serverHandle", Json::from(a.server_handle)),
+                    ("item", Json::from(a.item.as_str())),
+                    ("context", Json::from(a.context.as_str())),
+                    ("itemHandle", Json::from(handle)),
+                ],
+                &reply,
+            ))?;
+        }
+        Command::SetBufferedUpdateInterval(a) => {
+            let session = connect(&a.connect).await?.session(a.session_id.clone());
+            let reply = session
+                .invoke(Mx::SetBufferedUpdateInterval(
+                    v1::SetBufferedUpdateIntervalCommand {
+                        server_handle: a.server_handle,
+                        update_interval_ms: a.interval_ms,
+                    },
+                ))
+                .await?;
+            let effective = result_i32(&reply, "update interval", |r| match r {
+                MxResult::UpdateIntervalMs(ms) => Some(*ms),
+                _ => None,
+            })?;
+            out.result(&command_json(
+                "set-buffered-update-interval",
+                session.id(),
+                vec![
+                    ("serverHandle", Json::from(a.server_handle)),
+                    ("requestedIntervalMs", Json::from(a.interval_ms)),
+                    ("updateIntervalMs", Json::from(effective)),
                 ],
                 &reply,
             ))?;

@@ -119,6 +119,14 @@ fn command(c: &Command) -> Value {
             "addItem2",
             json!({"serverHandle": a.server_handle, "itemDefinition": a.item_definition, "itemContext": a.item_context}),
         ),
+        Command::AddBufferedItem(a) => (
+            "addBufferedItem",
+            json!({"serverHandle": a.server_handle, "itemDefinition": a.item_definition, "itemContext": a.item_context}),
+        ),
+        Command::SetBufferedUpdateInterval(a) => (
+            "setBufferedUpdateInterval",
+            json!({"serverHandle": a.server_handle, "updateIntervalMs": a.update_interval_ms}),
+        ),
         Command::RemoveItem(i) => ("removeItem", item(i.server_handle, i.item_handle)),
         Command::Advise(i) => ("advise", item(i.server_handle, i.item_handle)),
         Command::AdviseSupervisory(i) => {

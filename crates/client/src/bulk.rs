@@ -225,7 +225,9 @@ fn shape(command: &Command) -> Option<(usize, ResultKind)> {
         | Command::AuthenticateUser(_)
         | Command::ArchestraUserToId(_)
         | Command::Suspend(_)
-        | Command::Activate(_) => return None,
+        | Command::Activate(_)
+        | Command::AddBufferedItem(_)
+        | Command::SetBufferedUpdateInterval(_) => return None,
     })
 }
 
@@ -236,7 +238,8 @@ fn carried(reply: &v1::MxCommandReply) -> Option<(ResultKind, usize)> {
         Some(R::SubscribeResults(r)) => Some((ResultKind::Subscribe, r.results.len())),
         Some(R::WriteResults(r)) => Some((ResultKind::Write, r.results.len())),
         Some(R::ReadResults(r)) => Some((ResultKind::Read, r.results.len())),
-        Some(R::ServerHandle(_) | R::ItemHandle(_) | R::UserId(_)) | None => None,
+        Some(R::ServerHandle(_) | R::ItemHandle(_) | R::UserId(_) | R::UpdateIntervalMs(_))
+        | None => None,
     }
 }
 

@@ -166,6 +166,7 @@ fn scrub_messages(reply: &mut v1::MxCommandReply, redactor: &Redactor) {
         Some(R::SubscribeResults(r)) => r.results.iter_mut().for_each(|e| scrub(&mut e.message)),
         Some(R::WriteResults(r)) => r.results.iter_mut().for_each(|e| scrub(&mut e.message)),
         Some(R::ReadResults(r)) => r.results.iter_mut().for_each(|e| scrub(&mut e.message)),
-        Some(R::ServerHandle(_) | R::ItemHandle(_) | R::UserId(_)) | None => {}
+        Some(R::ServerHandle(_) | R::ItemHandle(_) | R::UserId(_) | R::UpdateIntervalMs(_))
+        | None => {}
     }
 }

@@ -207,6 +207,49 @@ impl Session {
         item_handle_of(reply)
     }
 
+    /// `AddBufferedItem(server_handle, item, context)`: returns the item
+    /// handle. Once advised, the item reports through `bufferedDataChange`
+    /// events ([`v1::OnBufferedDataChange`]): every change is a sample, and
+    /// the samples arrive together once per buffered update interval.
+    pub async fn add_buffered_item(
+        &self,
+        server_handle: i32,
+        item: &str,
+        context: &str,
+    ) -> Result<i32, Error> {
+        let reply = self
+            .invoke(Command::AddBufferedItem(v1::AddBufferedItemCommand {
+                server_handle,
+                item_definition: item.to_string(),
+                item_context: context.to_string(),
+            }))
+            .await?;
+        item_handle_of(reply)
+    }
+
+    /// `SetBufferedUpdateInterval(server_handle, interval_ms)`: how often the
+    /// server handle's buffered items report (1 to 3,600,000 ms, rounded up
+    /// to a multiple of 100 ms). Returns the interval in effect; an interval
+    /// out of range fails with [`Error::MxAccess`] (E_INVALIDARG).
+    pub async fn set_buffered_update_interval(
+        &self,
+        server_handle: i32,
+        interval_ms: i32,
+    ) -> Result<i32, Error> {
+        let reply = self
+            .invoke(Command::SetBufferedUpdateInterval(
+                v1::SetBufferedUpdateIntervalCommand {
+                    server_handle,
+                    update_interval_ms: interval_ms,
+                },
+            ))
+            .await?;
+        result_of(reply, "update interval", |r| match r {
+            mx_command_reply::Result::UpdateIntervalMs(ms) => Some(*ms),
+            _ => None,
+        })
+    }
+
     /// `RemoveItem(server_handle, item_handle)`.
     pub async fn remove_item(&self, server_handle: i32, item_handle: i32) -> Result<(), Error> {
         self.invoke(Command::RemoveItem(item_command(

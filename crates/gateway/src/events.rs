@@ -11,6 +11,7 @@
 use std::sync::Mutex;
 
 use mxgateway_mx::ConflatingQueue;
+use mxgateway_proto::merge_buffered;
 use mxgateway_proto::v1::{mx_event, MxEvent, StreamEventsReply};
 use tokio::sync::Notify;
 
@@ -25,12 +26,28 @@ pub enum StreamEnd {
     Superseded,
 }
 
+/// Server handle, item handle, and whether the event is a buffered one (an
+/// item handle can be reused by an item of the other kind).
+type ConflationKey = (i32, i32, bool);
+
 struct State {
-    queue: ConflatingQueue<(i32, i32), MxEvent>,
+    queue: ConflatingQueue<ConflationKey, MxEvent>,
     end: Option<StreamEnd>,
     /// Bumped when a new stream takes over; older streams stop.
     consumer: u64,
     reported_conflated: u64,
+}
+
+/// Folds a pending event into a newer one of the same key: buffered events
+/// keep both sets of samples; a data change simply replaces the older one.
+fn merge_events(older: MxEvent, newer: &mut MxEvent) {
+    if let (
+        Some(mx_event::Kind::BufferedDataChange(older)),
+        Some(mx_event::Kind::BufferedDataChange(newer)),
+    ) = (older.kind, newer.kind.as_mut())
+    {
+        merge_buffered(older, newer);
+    }
 }
 
 /// See the module documentation.
@@ -72,9 +89,16 @@ impl EventQueue {
                 return;
             }
             for event in events {
-                let key = matches!(event.kind, Some(mx_event::Kind::DataChange(_)))
-                    .then_some((event.server_handle, event.item_handle));
-                s.queue.push(key, event);
+                let key = match event.kind {
+                    Some(mx_event::Kind::DataChange(_)) => {
+                        Some((event.server_handle, event.item_handle, false))
+                    }
+                    Some(mx_event::Kind::BufferedDataChange(_)) => {
+                        Some((event.server_handle, event.item_handle, true))
+                    }
+                    _ => None,
+                };
+                s.queue.push_merging(key, event, merge_events);
             }
         }
         self.notify.notify_waiters();
@@ -222,5 +246,56 @@ mod tests {
             q.poll(second, 10),
             Poll::Ended(StreamEnd::Failed(_))
         ));
+    }
+
+    #[test]
+    fn a_stalled_consumer_keeps_every_buffered_sample_merged_per_item() {
+        use mxgateway_proto::v1::{BufferedSample, OnBufferedDataChange};
+        let q = EventQueue::new(4);
+        let consumer = q.take_over();
+        let buffered = |seq: u64, item: i32, first: i32| MxEvent {
+            worker_sequence: seq,
+            server_handle: 1,
+            item_handle: item,
+            conflated: 0,
+            kind: Some(mx_event::Kind::BufferedDataChange(OnBufferedDataChange {
+                samples: (first..first + 3)
+                    .map(|n| BufferedSample {
+                        quality: n,
+                        ..Default::default()
+                    })
+                    .collect(),
+                ..Default::default()
+            })),
+        };
+        let mut seq = 0;
+        for round in 0..10 {
+            let batch = (1..=3)
+                .map(|item| {
+                    seq += 1;
+                    buffered(seq, item, round * 3)
+                })
+                .collect();
+            q.push_batch(batch);
+            // A data change of item 1 never merges with its buffered events.
+            seq += 1;
+            q.push_batch(vec![change(seq, 1)]);
+        }
+        let mut samples: std::collections::HashMap<i32, Vec<i32>> = Default::default();
+        while let Poll::Batch(b) = q.poll(consumer, 100) {
+            for e in b.events {
+                if let Some(mx_event::Kind::BufferedDataChange(d)) = e.kind {
+                    assert_eq!(d.samples_dropped, 0);
+                    samples
+                        .entry(e.item_handle)
+                        .or_default()
+                        .extend(d.samples.iter().map(|s| s.quality));
+                }
+            }
+        }
+        for item in 1..=3 {
+            assert_eq!(samples[&item], (0..30).collect::<Vec<_>>(), "item {item}");
+        }
+        assert!(q.conflated_total() > 0, "the queue was over capacity");
     }
 }

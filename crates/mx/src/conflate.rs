@@ -8,6 +8,10 @@
 //! entries (and so the monotonic sequence numbers they carry) is preserved.
 //! Events without a key (e.g. write completions) are never conflated; their
 //! number is bounded by whoever produces them (in-flight commands).
+//!
+//! [`ConflatingQueue::push_merging`] folds differently: the replaced entry is
+//! handed to a merge function with the new one (buffered data changes keep
+//! the samples of both), so what "latest" means is the caller's choice.
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::Hash;
@@ -70,6 +74,18 @@ impl<K: Hash + Eq + Clone, E> ConflatingQueue<K, E> {
 
     /// Adds an event; see the module documentation for when it conflates.
     pub fn push(&mut self, key: Option<K>, event: E) -> Push {
+        self.push_merging(key, event, |_older, _newer| {})
+    }
+
+    /// Adds an event like [`push`](Self::push), but when it replaces a
+    /// pending entry of its key, `merge(older, &mut newer)` first folds the
+    /// older event into the new one.
+    pub fn push_merging(
+        &mut self,
+        key: Option<K>,
+        mut event: E,
+        merge: impl FnOnce(E, &mut E),
+    ) -> Push {
         let mut folded = 0;
         let mut outcome = Push::Appended;
         if let Some(k) = &key {
@@ -78,6 +94,7 @@ impl<K: Hash + Eq + Clone, E> ConflatingQueue<K, E> {
                     let idx = (pos - self.base) as usize;
                     if let Some(old) = self.slots[idx].take() {
                         folded = old.folded.saturating_add(1);
+                        merge(old.event, &mut event);
                         self.live -= 1;
                         self.tombstones += 1;
                         self.conflated_total += 1;
@@ -212,5 +229,21 @@ mod tests {
         }
         assert_eq!(latest.len(), 20);
         assert!(latest.values().all(|r| *r == 49));
+    }
+
+    #[test]
+    fn push_merging_folds_the_older_event_into_the_newer_one() {
+        let mut q: ConflatingQueue<&str, Vec<u32>> = ConflatingQueue::new(1);
+        let append = |older: Vec<u32>, newer: &mut Vec<u32>| {
+            let mut all = older;
+            all.append(newer);
+            *newer = all;
+        };
+        q.push_merging(Some("a"), vec![1], append);
+        q.push_merging(Some("b"), vec![10], append);
+        assert_eq!(q.push_merging(Some("a"), vec![2, 3], append), Push::Conflated);
+        assert_eq!(q.push_merging(Some("a"), vec![4], append), Push::Conflated);
+        let got: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
+        assert_eq!(got, vec![(vec![10], 0), (vec![1, 2, 3, 4], 2)]);
     }
 }

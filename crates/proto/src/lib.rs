@@ -9,9 +9,11 @@
 #![forbid(unsafe_code)]
 #![allow(clippy::large_enum_variant, clippy::doc_lazy_continuation)]
 
+mod buffered;
 mod convert;
 mod redact;
 
+pub use buffered::merge_buffered;
 pub use convert::ConvertError;
 
 /// The generated code, nested as the proto packages are.

@@ -581,6 +581,8 @@ fn command_name(command: &Command) -> &'static str {
         Command::Unadvise(_) => "UnAdvise",
         Command::Suspend(_) => "Suspend",
         Command::Activate(_) => "Activate",
+        Command::AddBufferedItem(_) => "AddBufferedItem",
+        Command::SetBufferedUpdateInterval(_) => "SetBufferedUpdateInterval",
         Command::Write(_) => "Write",
         Command::Write2(_) => "Write2",
         Command::WriteSecured(_) => "WriteSecured",

@@ -13,10 +13,12 @@
 #![forbid(unsafe_code)]
 
 pub mod backend;
+mod buffered;
 mod bulk;
 mod pipe;
 pub mod semantics;
 
+pub use buffered::effective_interval_ms;
 pub use bulk::DEFAULT_READ_TIMEOUT_MS;
 pub use pipe::run;
 

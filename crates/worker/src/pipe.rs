@@ -216,6 +216,10 @@ where
                     if !send_events(&events_tx, &mut events, max_batch).await { break exit_code::OK }
                 }
             }
+            _ = buffer_flush(session.next_buffer_flush()) => {
+                session.flush_buffers(tokio::time::Instant::now(), &mut events);
+                if !send_events(&events_tx, &mut events, max_batch).await { break exit_code::OK }
+            }
             _ = watchdog.tick() => {
                 let silent = started.elapsed().saturating_sub(Duration::from_millis(last_heard_ms.load(Ordering::Relaxed)));
                 if !grace.is_zero() && silent > grace {
@@ -229,6 +233,15 @@ where
     drop(events_tx);
     let _ = tokio::time::timeout(Duration::from_secs(2), writer).await;
     code
+}
+
+/// Completes when the session's next buffered flush is due; never when
+/// nothing is buffered.
+async fn buffer_flush(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
 }
 
 async fn send_events(

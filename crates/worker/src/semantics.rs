@@ -18,6 +18,10 @@
 //!   `Activate` raises the current value at once. Each successful call is
 //!   followed by one OperationComplete (semantics chosen here and documented
 //!   on `ItemCommand` in `commands.proto`, since the vendor's are not public).
+//! - `AddBufferedItem` adds an item that, once advised, reports through
+//!   OnBufferedDataChange: its changes are kept as samples and delivered
+//!   together at the server handle's buffered update interval
+//!   (`SetBufferedUpdateInterval`, rounded up to 100 ms); see `buffered.rs`.
 //! - `ArchestrAUserToId` answers the user id the runtime maps the GUID to;
 //!   an unknown or malformed GUID fails the call with E_INVALIDARG.
 //! - Every event gets the next `worker_sequence` (1, 2, 3, ...) of the session.
@@ -80,6 +84,8 @@ pub(crate) struct Item {
     pub(crate) last: Option<CachedChange>,
     /// Suspended by `Suspend`: data changes are kept in `last`, not raised.
     pub(crate) suspended: bool,
+    /// Added by AddBufferedItem: changes become samples (see `buffered.rs`).
+    pub(crate) buffered: Option<Box<crate::buffered::SampleBuffer>>,
 }
 
 /// An advised item's last data change, kept compact (no heap for scalars).
@@ -158,7 +164,7 @@ impl TagConstraints {
 /// One session's MXAccess state. Owned by the worker's main loop.
 pub struct MxSession<B: Backend> {
     pub(crate) backend: B,
-    servers: HashMap<i32, String>,
+    pub(crate) servers: HashMap<i32, Server>,
     next_server: i32,
     pub(crate) items: HashMap<i32, Item>,
     free_items: BTreeSet<i32>,
@@ -175,7 +181,16 @@ pub struct MxSession<B: Backend> {
     pub(crate) reads: PendingReads,
     /// Events a command raised (Activate's value, OperationComplete), for the
     /// main loop to send after the reply; at most a few per command.
-    raised: Vec<MxEvent>,
+    pub(crate) raised: Vec<MxEvent>,
+    /// Buffered items holding samples, for the next flush.
+    pub(crate) buffered_pending: BTreeSet<i32>,
+}
+
+/// A registered server handle.
+pub(crate) struct Server {
+    #[allow(dead_code)] // kept for diagnostics; MXAccess never reads it back
+    pub(crate) client_name: String,
+    pub(crate) buffered: crate::buffered::ServerClock,
 }
 
 /// A write accepted by a Write command, on its way to the runtime.
@@ -295,6 +310,7 @@ impl<B: Backend> MxSession<B> {
             by_reference: HashMap::new(),
             reads: PendingReads::default(),
             raised: Vec::new(),
+            buffered_pending: BTreeSet::new(),
         }
     }
 
@@ -309,7 +325,7 @@ impl<B: Backend> MxSession<B> {
         id
     }
 
-    fn next_sequence(&mut self) -> u64 {
+    pub(crate) fn next_sequence(&mut self) -> u64 {
         self.sequence += 1;
         self.sequence
     }
@@ -349,7 +365,13 @@ impl<B: Backend> MxSession<B> {
             Command::Register(c) => {
                 let handle = self.next_server;
                 self.next_server += 1;
-                self.servers.insert(handle, c.client_name);
+                self.servers.insert(
+                    handle,
+                    Server {
+                        client_name: c.client_name,
+                        buffered: Default::default(),
+                    },
+                );
                 Ok(ok(Some(mx_command_reply::Result::ServerHandle(handle))))
             }
             Command::Unregister(c) => self.unregister(c.server_handle).await,
@@ -359,6 +381,8 @@ impl<B: Backend> MxSession<B> {
             Command::AddItem2(c) => {
                 self.add_item_checked(c.server_handle, c.item_definition, c.item_context)
             }
+            Command::AddBufferedItem(c) => self.add_buffered_item(c),
+            Command::SetBufferedUpdateInterval(c) => self.set_buffered_update_interval(c),
             Command::RemoveItem(c) => self.remove_item(c.server_handle, c.item_handle).await,
             Command::Advise(c) => self.advise(c.server_handle, c.item_handle, false).await,
             Command::AdviseSupervisory(c) => {
@@ -524,6 +548,7 @@ impl<B: Backend> MxSession<B> {
                 data_type: DataType::NoData,
                 last: None,
                 suspended: false,
+                buffered: None,
             },
         );
         Ok(ok(Some(mx_command_reply::Result::ItemHandle(handle))))
@@ -534,6 +559,7 @@ impl<B: Backend> MxSession<B> {
         let Some(item) = self.items.remove(&item_handle) else {
             return;
         };
+        self.buffered_pending.remove(&item_handle);
         let key = reference_key(&item.definition, &item.context);
         if let Some(handles) = self.by_reference.get_mut(&key) {
             handles.retain(|&h| h != item_handle);
@@ -606,6 +632,9 @@ impl<B: Backend> MxSession<B> {
         item.resolved = false;
         item.last = None;
         item.suspended = false;
+        if let Some(buffer) = item.buffered.as_mut() {
+            buffer.clear();
+        }
         let request = plant::Subscribe {
             subscription_id,
             reference: item.definition.clone(),
@@ -667,6 +696,10 @@ impl<B: Backend> MxSession<B> {
         item.resolved = false;
         item.last = None;
         item.suspended = false;
+        if let Some(buffer) = item.buffered.as_mut() {
+            buffer.clear();
+        }
+        self.buffered_pending.remove(&item_handle);
         self.subscriptions.remove(&advise.subscription_id);
         Some(advise.subscription_id)
     }
@@ -695,7 +728,16 @@ impl<B: Backend> MxSession<B> {
         if let Some(item) = self.items.get_mut(&item_handle) {
             let resumed = item.suspended && !suspend;
             item.suspended = suspend;
-            if let (true, Some(last)) = (resumed, &item.last) {
+            if let (true, Some(buffer)) = (resumed, item.buffered.as_mut()) {
+                // A buffered item delivers what it held plus its current value.
+                if let Some(last) = &item.last {
+                    buffer.catch_up(last);
+                }
+                if let Some(event) = buffer.take_event(item.data_type) {
+                    raised.push(mx_event::Kind::BufferedDataChange(event));
+                }
+                self.buffered_pending.remove(&item_handle);
+            } else if let (true, Some(last)) = (resumed, &item.last) {
                 raised.push(mx_event::Kind::DataChange(OnDataChange {
                     value: last.value.clone(),
                     quality: last.quality,
@@ -813,12 +855,28 @@ impl<B: Backend> MxSession<B> {
                 item.resolved = true;
                 item.data_type = data_type;
             }
-            item.last = Some(CachedChange {
+            let cached = CachedChange {
                 value: change.value.clone(),
                 quality: change.quality,
                 timestamp: change.timestamp,
                 status: change.statuses.first().copied().unwrap_or_default(),
-            });
+            };
+            if let Some(buffer) = item.buffered.as_mut() {
+                if !item.suspended {
+                    buffer.push(&cached);
+                    if self.buffered_pending.insert(item_handle) {
+                        let now = tokio::time::Instant::now();
+                        if let Some(server) = self.servers.get_mut(&item.server_handle) {
+                            server.buffered.schedule(now);
+                        }
+                    }
+                } else {
+                    buffer.missed();
+                }
+                item.last = Some(cached);
+                continue;
+            }
+            item.last = Some(cached);
             if item.suspended {
                 continue;
             }

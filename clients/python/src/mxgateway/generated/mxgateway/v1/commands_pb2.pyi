@@ -136,6 +136,24 @@ class ArchestraUserToIdCommand(_message.Message):
     user_guid: str
     def __init__(self, server_handle: _Optional[int] = ..., user_guid: _Optional[str] = ...) -> None: ...
 
+class AddBufferedItemCommand(_message.Message):
+    __slots__ = ("server_handle", "item_definition", "item_context")
+    SERVER_HANDLE_FIELD_NUMBER: _ClassVar[int]
+    ITEM_DEFINITION_FIELD_NUMBER: _ClassVar[int]
+    ITEM_CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    server_handle: int
+    item_definition: str
+    item_context: str
+    def __init__(self, server_handle: _Optional[int] = ..., item_definition: _Optional[str] = ..., item_context: _Optional[str] = ...) -> None: ...
+
+class SetBufferedUpdateIntervalCommand(_message.Message):
+    __slots__ = ("server_handle", "update_interval_ms")
+    SERVER_HANDLE_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_INTERVAL_MS_FIELD_NUMBER: _ClassVar[int]
+    server_handle: int
+    update_interval_ms: int
+    def __init__(self, server_handle: _Optional[int] = ..., update_interval_ms: _Optional[int] = ...) -> None: ...
+
 class ItemDefinitionsBulkCommand(_message.Message):
     __slots__ = ("server_handle", "item_definitions")
     SERVER_HANDLE_FIELD_NUMBER: _ClassVar[int]
@@ -317,7 +335,7 @@ class BulkReadResults(_message.Message):
     def __init__(self, results: _Optional[_Iterable[_Union[BulkReadResult, _Mapping]]] = ...) -> None: ...
 
 class MxCommand(_message.Message):
-    __slots__ = ("register", "unregister", "add_item", "add_item2", "remove_item", "advise", "advise_supervisory", "unadvise", "write", "write2", "write_secured", "write_secured2", "authenticate_user", "add_item_bulk", "advise_item_bulk", "remove_item_bulk", "unadvise_item_bulk", "subscribe_bulk", "unsubscribe_bulk", "write_bulk", "write2_bulk", "write_secured_bulk", "write_secured2_bulk", "read_bulk", "archestra_user_to_id", "suspend", "activate")
+    __slots__ = ("register", "unregister", "add_item", "add_item2", "remove_item", "advise", "advise_supervisory", "unadvise", "write", "write2", "write_secured", "write_secured2", "authenticate_user", "add_item_bulk", "advise_item_bulk", "remove_item_bulk", "unadvise_item_bulk", "subscribe_bulk", "unsubscribe_bulk", "write_bulk", "write2_bulk", "write_secured_bulk", "write_secured2_bulk", "read_bulk", "archestra_user_to_id", "suspend", "activate", "add_buffered_item", "set_buffered_update_interval")
     REGISTER_FIELD_NUMBER: _ClassVar[int]
     UNREGISTER_FIELD_NUMBER: _ClassVar[int]
     ADD_ITEM_FIELD_NUMBER: _ClassVar[int]
@@ -345,6 +363,8 @@ class MxCommand(_message.Message):
     ARCHESTRA_USER_TO_ID_FIELD_NUMBER: _ClassVar[int]
     SUSPEND_FIELD_NUMBER: _ClassVar[int]
     ACTIVATE_FIELD_NUMBER: _ClassVar[int]
+    ADD_BUFFERED_ITEM_FIELD_NUMBER: _ClassVar[int]
+    SET_BUFFERED_UPDATE_INTERVAL_FIELD_NUMBER: _ClassVar[int]
     register: RegisterCommand
     unregister: UnregisterCommand
     add_item: AddItemCommand
@@ -372,10 +392,12 @@ class MxCommand(_message.Message):
     archestra_user_to_id: ArchestraUserToIdCommand
     suspend: ItemCommand
     activate: ItemCommand
-    def __init__(self, register: _Optional[_Union[RegisterCommand, _Mapping]] = ..., unregister: _Optional[_Union[UnregisterCommand, _Mapping]] = ..., add_item: _Optional[_Union[AddItemCommand, _Mapping]] = ..., add_item2: _Optional[_Union[AddItem2Command, _Mapping]] = ..., remove_item: _Optional[_Union[ItemCommand, _Mapping]] = ..., advise: _Optional[_Union[ItemCommand, _Mapping]] = ..., advise_supervisory: _Optional[_Union[ItemCommand, _Mapping]] = ..., unadvise: _Optional[_Union[ItemCommand, _Mapping]] = ..., write: _Optional[_Union[WriteCommand, _Mapping]] = ..., write2: _Optional[_Union[Write2Command, _Mapping]] = ..., write_secured: _Optional[_Union[WriteSecuredCommand, _Mapping]] = ..., write_secured2: _Optional[_Union[WriteSecured2Command, _Mapping]] = ..., authenticate_user: _Optional[_Union[AuthenticateUserCommand, _Mapping]] = ..., add_item_bulk: _Optional[_Union[ItemDefinitionsBulkCommand, _Mapping]] = ..., advise_item_bulk: _Optional[_Union[ItemHandlesBulkCommand, _Mapping]] = ..., remove_item_bulk: _Optional[_Union[ItemHandlesBulkCommand, _Mapping]] = ..., unadvise_item_bulk: _Optional[_Union[ItemHandlesBulkCommand, _Mapping]] = ..., subscribe_bulk: _Optional[_Union[ItemDefinitionsBulkCommand, _Mapping]] = ..., unsubscribe_bulk: _Optional[_Union[ItemHandlesBulkCommand, _Mapping]] = ..., write_bulk: _Optional[_Union[WriteBulkCommand, _Mapping]] = ..., write2_bulk: _Optional[_Union[Write2BulkCommand, _Mapping]] = ..., write_secured_bulk: _Optional[_Union[WriteSecuredBulkCommand, _Mapping]] = ..., write_secured2_bulk: _Optional[_Union[WriteSecured2BulkCommand, _Mapping]] = ..., read_bulk: _Optional[_Union[ReadBulkCommand, _Mapping]] = ..., archestra_user_to_id: _Optional[_Union[ArchestraUserToIdCommand, _Mapping]] = ..., suspend: _Optional[_Union[ItemCommand, _Mapping]] = ..., activate: _Optional[_Union[ItemCommand, _Mapping]] = ...) -> None: ...
+    add_buffered_item: AddBufferedItemCommand
+    set_buffered_update_interval: SetBufferedUpdateIntervalCommand
+    def __init__(self, register: _Optional[_Union[RegisterCommand, _Mapping]] = ..., unregister: _Optional[_Union[UnregisterCommand, _Mapping]] = ..., add_item: _Optional[_Union[AddItemCommand, _Mapping]] = ..., add_item2: _Optional[_Union[AddItem2Command, _Mapping]] = ..., remove_item: _Optional[_Union[ItemCommand, _Mapping]] = ..., advise: _Optional[_Union[ItemCommand, _Mapping]] = ..., advise_supervisory: _Optional[_Union[ItemCommand, _Mapping]] = ..., unadvise: _Optional[_Union[ItemCommand, _Mapping]] = ..., write: _Optional[_Union[WriteCommand, _Mapping]] = ..., write2: _Optional[_Union[Write2Command, _Mapping]] = ..., write_secured: _Optional[_Union[WriteSecuredCommand, _Mapping]] = ..., write_secured2: _Optional[_Union[WriteSecured2Command, _Mapping]] = ..., authenticate_user: _Optional[_Union[AuthenticateUserCommand, _Mapping]] = ..., add_item_bulk: _Optional[_Union[ItemDefinitionsBulkCommand, _Mapping]] = ..., advise_item_bulk: _Optional[_Union[ItemHandlesBulkCommand, _Mapping]] = ..., remove_item_bulk: _Optional[_Union[ItemHandlesBulkCommand, _Mapping]] = ..., unadvise_item_bulk: _Optional[_Union[ItemHandlesBulkCommand, _Mapping]] = ..., subscribe_bulk: _Optional[_Union[ItemDefinitionsBulkCommand, _Mapping]] = ..., unsubscribe_bulk: _Optional[_Union[ItemHandlesBulkCommand, _Mapping]] = ..., write_bulk: _Optional[_Union[WriteBulkCommand, _Mapping]] = ..., write2_bulk: _Optional[_Union[Write2BulkCommand, _Mapping]] = ..., write_secured_bulk: _Optional[_Union[WriteSecuredBulkCommand, _Mapping]] = ..., write_secured2_bulk: _Optional[_Union[WriteSecured2BulkCommand, _Mapping]] = ..., read_bulk: _Optional[_Union[ReadBulkCommand, _Mapping]] = ..., archestra_user_to_id: _Optional[_Union[ArchestraUserToIdCommand, _Mapping]] = ..., suspend: _Optional[_Union[ItemCommand, _Mapping]] = ..., activate: _Optional[_Union[ItemCommand, _Mapping]] = ..., add_buffered_item: _Optional[_Union[AddBufferedItemCommand, _Mapping]] = ..., set_buffered_update_interval: _Optional[_Union[SetBufferedUpdateIntervalCommand, _Mapping]] = ...) -> None: ...
 
 class MxCommandReply(_message.Message):
-    __slots__ = ("protocol_status", "hresult", "statuses", "message", "server_handle", "item_handle", "user_id", "subscribe_results", "write_results", "read_results")
+    __slots__ = ("protocol_status", "hresult", "statuses", "message", "server_handle", "item_handle", "user_id", "subscribe_results", "write_results", "read_results", "update_interval_ms")
     PROTOCOL_STATUS_FIELD_NUMBER: _ClassVar[int]
     HRESULT_FIELD_NUMBER: _ClassVar[int]
     STATUSES_FIELD_NUMBER: _ClassVar[int]
@@ -386,6 +408,7 @@ class MxCommandReply(_message.Message):
     SUBSCRIBE_RESULTS_FIELD_NUMBER: _ClassVar[int]
     WRITE_RESULTS_FIELD_NUMBER: _ClassVar[int]
     READ_RESULTS_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_INTERVAL_MS_FIELD_NUMBER: _ClassVar[int]
     protocol_status: ProtocolStatus
     hresult: int
     statuses: _containers.RepeatedCompositeFieldContainer[_values_pb2.MxStatus]
@@ -396,7 +419,8 @@ class MxCommandReply(_message.Message):
     subscribe_results: SubscribeResults
     write_results: BulkWriteResults
     read_results: BulkReadResults
-    def __init__(self, protocol_status: _Optional[_Union[ProtocolStatus, str]] = ..., hresult: _Optional[int] = ..., statuses: _Optional[_Iterable[_Union[_values_pb2.MxStatus, _Mapping]]] = ..., message: _Optional[str] = ..., server_handle: _Optional[int] = ..., item_handle: _Optional[int] = ..., user_id: _Optional[int] = ..., subscribe_results: _Optional[_Union[SubscribeResults, _Mapping]] = ..., write_results: _Optional[_Union[BulkWriteResults, _Mapping]] = ..., read_results: _Optional[_Union[BulkReadResults, _Mapping]] = ...) -> None: ...
+    update_interval_ms: int
+    def __init__(self, protocol_status: _Optional[_Union[ProtocolStatus, str]] = ..., hresult: _Optional[int] = ..., statuses: _Optional[_Iterable[_Union[_values_pb2.MxStatus, _Mapping]]] = ..., message: _Optional[str] = ..., server_handle: _Optional[int] = ..., item_handle: _Optional[int] = ..., user_id: _Optional[int] = ..., subscribe_results: _Optional[_Union[SubscribeResults, _Mapping]] = ..., write_results: _Optional[_Union[BulkWriteResults, _Mapping]] = ..., read_results: _Optional[_Union[BulkReadResults, _Mapping]] = ..., update_interval_ms: _Optional[int] = ...) -> None: ...
 
 class OnDataChange(_message.Message):
     __slots__ = ("value", "quality", "timestamp", "statuses")
@@ -422,8 +446,32 @@ class OperationComplete(_message.Message):
     statuses: _containers.RepeatedCompositeFieldContainer[_values_pb2.MxStatus]
     def __init__(self, statuses: _Optional[_Iterable[_Union[_values_pb2.MxStatus, _Mapping]]] = ...) -> None: ...
 
+class BufferedSample(_message.Message):
+    __slots__ = ("value", "quality", "timestamp", "status")
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    QUALITY_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    value: _values_pb2.MxValue
+    quality: int
+    timestamp: _timestamp_pb2.Timestamp
+    status: _values_pb2.MxStatus
+    def __init__(self, value: _Optional[_Union[_values_pb2.MxValue, _Mapping]] = ..., quality: _Optional[int] = ..., timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[_Union[_values_pb2.MxStatus, _Mapping]] = ...) -> None: ...
+
+class OnBufferedDataChange(_message.Message):
+    __slots__ = ("data_type", "samples", "statuses", "samples_dropped")
+    DATA_TYPE_FIELD_NUMBER: _ClassVar[int]
+    SAMPLES_FIELD_NUMBER: _ClassVar[int]
+    STATUSES_FIELD_NUMBER: _ClassVar[int]
+    SAMPLES_DROPPED_FIELD_NUMBER: _ClassVar[int]
+    data_type: _values_pb2.MxDataType
+    samples: _containers.RepeatedCompositeFieldContainer[BufferedSample]
+    statuses: _containers.RepeatedCompositeFieldContainer[_values_pb2.MxStatus]
+    samples_dropped: int
+    def __init__(self, data_type: _Optional[_Union[_values_pb2.MxDataType, str]] = ..., samples: _Optional[_Iterable[_Union[BufferedSample, _Mapping]]] = ..., statuses: _Optional[_Iterable[_Union[_values_pb2.MxStatus, _Mapping]]] = ..., samples_dropped: _Optional[int] = ...) -> None: ...
+
 class MxEvent(_message.Message):
-    __slots__ = ("worker_sequence", "server_handle", "item_handle", "conflated", "data_change", "write_complete", "operation_complete")
+    __slots__ = ("worker_sequence", "server_handle", "item_handle", "conflated", "data_change", "write_complete", "operation_complete", "buffered_data_change")
     WORKER_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     SERVER_HANDLE_FIELD_NUMBER: _ClassVar[int]
     ITEM_HANDLE_FIELD_NUMBER: _ClassVar[int]
@@ -431,6 +479,7 @@ class MxEvent(_message.Message):
     DATA_CHANGE_FIELD_NUMBER: _ClassVar[int]
     WRITE_COMPLETE_FIELD_NUMBER: _ClassVar[int]
     OPERATION_COMPLETE_FIELD_NUMBER: _ClassVar[int]
+    BUFFERED_DATA_CHANGE_FIELD_NUMBER: _ClassVar[int]
     worker_sequence: int
     server_handle: int
     item_handle: int
@@ -438,4 +487,5 @@ class MxEvent(_message.Message):
     data_change: OnDataChange
     write_complete: OnWriteComplete
     operation_complete: OperationComplete
-    def __init__(self, worker_sequence: _Optional[int] = ..., server_handle: _Optional[int] = ..., item_handle: _Optional[int] = ..., conflated: _Optional[int] = ..., data_change: _Optional[_Union[OnDataChange, _Mapping]] = ..., write_complete: _Optional[_Union[OnWriteComplete, _Mapping]] = ..., operation_complete: _Optional[_Union[OperationComplete, _Mapping]] = ...) -> None: ...
+    buffered_data_change: OnBufferedDataChange
+    def __init__(self, worker_sequence: _Optional[int] = ..., server_handle: _Optional[int] = ..., item_handle: _Optional[int] = ..., conflated: _Optional[int] = ..., data_change: _Optional[_Union[OnDataChange, _Mapping]] = ..., write_complete: _Optional[_Union[OnWriteComplete, _Mapping]] = ..., operation_complete: _Optional[_Union[OperationComplete, _Mapping]] = ..., buffered_data_change: _Optional[_Union[OnBufferedDataChange, _Mapping]] = ...) -> None: ...
