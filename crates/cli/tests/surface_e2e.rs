@@ -209,3 +209,129 @@ fn suspend_and_activate_print_the_synchronous_status_and_complete_on_the_stream(
         ]
     );
 }
+
+#[test]
+fn buffered_items_report_written_values_as_samples_in_buffered_data_change_events() {
+    let started = start();
+    let cli = Cli {
+        addr: &started.gw.addr,
+        key: started.key.clone(),
+    };
+    let (s, h) = session(&cli);
+    let interval = |ms: &str| {
+        cli.run(&[
+            "set-buffered-update-interval",
+            "--session-id",
+            &s,
+            "--server-handle",
+            &h,
+            "--interval-ms",
+            ms,
+        ])
+    };
+    let (code, err) = interval("0");
+    assert_eq!((code, err["type"].as_str()), (1, Some("mxaccess")), "{err}");
+    let (code, out) = interval("150");
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(out["command"], "set-buffered-update-interval");
+    assert_eq!(out["requestedIntervalMs"], 150);
+    assert_eq!(out["updateIntervalMs"], 200);
+
+    let buffered = cli.ok(&[
+        "add-buffered-item",
+        "--session-id",
+        &s,
+        "--server-handle",
+        &h,
+        "--item",
+        "Me.FreeAccessValue",
+        "--context",
+        "TestChildObject",
+    ]);
+    assert_eq!(buffered["command"], "add-buffered-item");
+    assert_eq!(buffered["context"], "TestChildObject");
+    let buffered = buffered["itemHandle"].as_i64().unwrap().to_string();
+    let witness = cli.ok(&[
+        "add-item",
+        "--session-id",
+        &s,
+        "--server-handle",
+        &h,
+        "--item",
+        "TestChildObject.FreeAccessValue",
+    ])["itemHandle"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    for item in [&witness, &buffered] {
+        cli.ok(&[
+            "advise",
+            "--session-id",
+            &s,
+            "--server-handle",
+            &h,
+            "--item-handle",
+            item,
+        ]);
+    }
+    let stream = |max: &str| {
+        let out = Command::new(mxgw_binary())
+            .args(["stream-events", "--session-id", &s, "--max-events", max])
+            .args([
+                "--timeout-ms",
+                "20000",
+                "--endpoint",
+                cli.addr,
+                "--plaintext",
+            ])
+            .args(["--api-key-env", "MXGW_TEST_KEY", "--json"])
+            .env("MXGW_TEST_KEY", &cli.key)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .collect::<Vec<Value>>()
+    };
+    // The witness's value, then the buffered item's initial sample.
+    let events = stream("2");
+    assert_eq!(events[0]["type"], "dataChange", "{events:?}");
+    let first = &events[1];
+    assert_eq!(first["type"], "bufferedDataChange", "{first}");
+    assert_eq!(first["itemHandle"].to_string(), buffered);
+    assert_eq!(first["dataType"], "Integer");
+    assert_eq!(first["samples"].as_array().unwrap().len(), 1, "{first}");
+    assert_eq!(first["samples"][0]["status"]["category"], "OK");
+    assert_eq!(first["samplesDropped"], 0);
+    assert_eq!(first["statuses"][0]["category"], "OK");
+
+    for value in ["11", "12", "13"] {
+        cli.ok(&[
+            "write",
+            "--session-id",
+            &s,
+            "--server-handle",
+            &h,
+            "--item-handle",
+            &witness,
+            "--type",
+            "int32",
+            "--value",
+            value,
+        ]);
+    }
+    // Each write: the witness's dataChange and writeComplete; the buffered
+    // item's samples arrive in one or more bufferedDataChange events.
+    let mut samples = Vec::new();
+    while samples.last() != Some(&13) {
+        let event = stream("1").pop().expect("an event");
+        if event["type"] == "bufferedDataChange" {
+            for sample in event["samples"].as_array().unwrap() {
+                samples.push(sample["value"].as_i64().unwrap());
+            }
+        } else {
+            assert_ne!(event["itemHandle"].to_string(), buffered, "{event}");
+        }
+    }
+    assert_eq!(samples, [11, 12, 13]);
+}

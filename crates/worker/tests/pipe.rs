@@ -26,6 +26,8 @@ struct Harness {
     from_worker: FrameReader<ReadHalf<DuplexStream>>,
     worker: tokio::task::JoinHandle<i32>,
     _cancel: tokio_util::sync::DropGuard,
+    /// Events received but not yet looked at by `events_until`.
+    backlog: std::collections::VecDeque<mxgateway_proto::v1::MxEvent>,
 }
 
 async fn start(init: impl FnOnce(&mut Init)) -> Harness {
@@ -44,6 +46,7 @@ async fn start(init: impl FnOnce(&mut Init)) -> Harness {
         from_worker: FrameReader::new(from_worker),
         worker,
         _cancel: cancel.drop_guard(),
+        backlog: Default::default(),
     };
     let mut message = Init {
         protocol_version: WORKER_PROTOCOL_VERSION,
@@ -368,21 +371,23 @@ async fn archestra_user_to_id_maps_guids_to_the_ids_authenticate_user_gives() {
     );
 }
 
-/// Events until `stop` matches one (inclusive), replies are skipped.
+/// Events until `stop` matches one (inclusive), replies are skipped; events
+/// after it in the same batch stay for the next call.
 async fn events_until(
     h: &mut Harness,
     stop: impl Fn(&mxgateway_proto::v1::MxEvent) -> bool,
 ) -> Vec<mxgateway_proto::v1::MxEvent> {
     let mut seen = Vec::new();
     loop {
-        if let Some(worker_to_gateway::Message::Events(batch)) = h.recv().await {
-            for event in batch.events {
-                let done = stop(&event);
-                seen.push(event);
-                if done {
-                    return seen;
-                }
+        while let Some(event) = h.backlog.pop_front() {
+            let done = stop(&event);
+            seen.push(event);
+            if done {
+                return seen;
             }
+        }
+        if let Some(worker_to_gateway::Message::Events(batch)) = h.recv().await {
+            h.backlog.extend(batch.events);
         }
     }
 }
@@ -490,4 +495,176 @@ async fn a_suspended_item_delivers_nothing_until_activate_delivers_its_current_v
             .all(|e| e.item_handle != suspended || int_of(e).is_none()),
         "{seen:?}"
     );
+}
+
+fn buffered_ints(e: &mxgateway_proto::v1::MxEvent) -> Option<Vec<i32>> {
+    match &e.kind {
+        Some(mx_event::Kind::BufferedDataChange(b)) => Some(
+            b.samples
+                .iter()
+                .map(|s| match s.value.as_ref().and_then(|v| v.kind.as_ref()) {
+                    Some(mxgateway_proto::v1::mx_value::Kind::Int32Value(v)) => *v,
+                    other => panic!("not an integer sample: {other:?}"),
+                })
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn buffered_items_deliver_every_change_as_samples_once_per_interval() {
+    use mxgateway_proto::v1::{AddBufferedItemCommand, SetBufferedUpdateIntervalCommand};
+    let mut h = start(|_| {}).await;
+    let server = registered(&mut h).await;
+    let interval = |server_handle: i32, ms: i32| {
+        Command::SetBufferedUpdateInterval(SetBufferedUpdateIntervalCommand {
+            server_handle,
+            update_interval_ms: ms,
+        })
+    };
+    // Out of range or an unknown server handle: E_INVALIDARG, nothing changes.
+    for (id, command) in [
+        (1, interval(server, 0)),
+        (2, interval(server, -100)),
+        (3, interval(server, 3_600_001)),
+        (4, interval(server + 1, 500)),
+    ] {
+        let reply = h.command(id, command).await;
+        assert_eq!(reply.hresult, hresult::E_INVALIDARG, "{reply:?}");
+        assert_eq!(reply.result, None);
+    }
+    // Rounded up to a multiple of 100 ms.
+    let reply = h.command(5, interval(server, 250)).await;
+    assert_eq!(reply.hresult, 0);
+    assert_eq!(
+        reply.result,
+        Some(mx_command_reply::Result::UpdateIntervalMs(300))
+    );
+
+    let item_of = |reply: MxCommandReply| match reply.result {
+        Some(mx_command_reply::Result::ItemHandle(i)) => i,
+        _ => panic!("{reply:?}"),
+    };
+    let buffered = item_of(
+        h.command(
+            6,
+            Command::AddBufferedItem(AddBufferedItemCommand {
+                server_handle: server,
+                item_definition: "Me.FreeAccessValue".into(),
+                item_context: "TestChildObject".into(),
+            }),
+        )
+        .await,
+    );
+    let witness = item_of(
+        h.command(
+            7,
+            Command::AddItem(AddItemCommand {
+                server_handle: server,
+                item_definition: "TestChildObject.FreeAccessValue".into(),
+            }),
+        )
+        .await,
+    );
+    let handles = |item_handle| ItemCommand {
+        server_handle: server,
+        item_handle,
+    };
+    assert_eq!(
+        h.command(8, Command::Advise(handles(witness)))
+            .await
+            .hresult,
+        0
+    );
+    events_until(&mut h, |e| e.item_handle == witness && int_of(e).is_some()).await;
+    assert_eq!(
+        h.command(9, Command::Advise(handles(buffered)))
+            .await
+            .hresult,
+        0
+    );
+    // The initial value arrives as a one-sample buffered event.
+    let seen = events_until(&mut h, |e| e.item_handle == buffered).await;
+    let first = seen.last().unwrap();
+    let Some(mx_event::Kind::BufferedDataChange(event)) = &first.kind else {
+        panic!("a buffered item raised {first:?}")
+    };
+    assert_eq!(event.samples.len(), 1, "{event:?}");
+    assert_eq!(
+        event.data_type,
+        mxgateway_proto::v1::MxDataType::Integer as i32
+    );
+    assert_eq!(event.statuses.len(), 1);
+    assert_eq!(event.statuses[0].success, 1);
+    assert_eq!(event.samples_dropped, 0);
+
+    // Five writes within one interval: every value arrives, oldest first,
+    // in as few events as the interval allows (never as data changes).
+    for (n, value) in (1..=5).enumerate() {
+        let write = Command::Write(mxgateway_proto::v1::WriteCommand {
+            server_handle: server,
+            item_handle: witness,
+            value: Some(mxgateway_proto::v1::MxValue {
+                kind: Some(mxgateway_proto::v1::mx_value::Kind::Int32Value(value)),
+                ..Default::default()
+            }),
+            user_id: 0,
+        });
+        assert_eq!(h.command(20 + n as u64, write).await.hresult, 0);
+    }
+    let mut samples = Vec::new();
+    let mut buffered_events = 0;
+    let seen = events_until(&mut h, |e| {
+        e.item_handle == buffered && buffered_ints(e).is_some_and(|v| v.last() == Some(&5))
+    })
+    .await;
+    for e in seen.iter().filter(|e| e.item_handle == buffered) {
+        let values = buffered_ints(e).unwrap_or_else(|| panic!("{e:?}"));
+        samples.extend(values);
+        buffered_events += 1;
+    }
+    assert_eq!(samples, vec![1, 2, 3, 4, 5]);
+    assert!(
+        buffered_events <= 2,
+        "{buffered_events} events for one burst"
+    );
+
+    // Suspended, the item collects nothing; Activate raises the current
+    // value at once, then OperationComplete.
+    assert_eq!(
+        h.command(30, Command::Suspend(handles(buffered)))
+            .await
+            .hresult,
+        0
+    );
+    events_until(&mut h, |e| is_operation_complete(e, buffered)).await;
+    for (n, value) in [6, 7].into_iter().enumerate() {
+        let write = Command::Write(mxgateway_proto::v1::WriteCommand {
+            server_handle: server,
+            item_handle: witness,
+            value: Some(mxgateway_proto::v1::MxValue {
+                kind: Some(mxgateway_proto::v1::mx_value::Kind::Int32Value(value)),
+                ..Default::default()
+            }),
+            user_id: 0,
+        });
+        assert_eq!(h.command(31 + n as u64, write).await.hresult, 0);
+    }
+    events_until(&mut h, |e| e.item_handle == witness && int_of(e) == Some(7)).await;
+    // Two intervals in which a flush could have happened, had it collected.
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(
+        h.command(40, Command::Activate(handles(buffered)))
+            .await
+            .hresult,
+        0
+    );
+    let seen = events_until(&mut h, |e| is_operation_complete(e, buffered)).await;
+    let raised: Vec<Vec<i32>> = seen
+        .iter()
+        .filter(|e| e.item_handle == buffered)
+        .filter_map(buffered_ints)
+        .collect();
+    assert_eq!(raised, vec![vec![7]], "{seen:?}");
 }
