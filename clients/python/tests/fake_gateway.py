@@ -2,7 +2,10 @@
 
 It serves ``MxAccessGateway`` and ``GalaxyRepository`` on one port, records
 every request with its metadata, answers from programmable replies, and can
-fail a method with a status and ``mxgateway-error`` kind. Streams are fed
+fail a method with a status and ``mxgateway-error`` kind. Without programmed
+replies, Invoke answers every command successfully (handles 1 and 2, user id
+7, an OK status for Suspend and Activate, the gateway's rounding and range
+check for SetBufferedUpdateInterval, one result per bulk entry). Streams are fed
 from an :class:`asyncio.Queue`, and the fake notes when the client cancelled
 one. The browse pages ``galaxy_objects`` with the tokens ``tok-<offset>``
 (the gateway's tokens are opaque; these just make tests readable), unless
@@ -26,11 +29,14 @@ from mxgateway._transport import GALAXY_SERVICE, method_path
 
 __all__ = [
     "DEPLOY_NANOS",
+    "E_INVALIDARG",
     "FakeGateway",
     "Failure",
+    "OK_STATUS",
     "Recorded",
     "bulk_reply",
     "galaxy_object",
+    "set_interval_reply",
 ]
 
 # Generic only in the type stubs, so the aliases are strings.
@@ -71,6 +77,31 @@ def bulk_reply(command: pb.MxCommand, reply: pb.MxCommandReply) -> None:
             r.quality = 192
             r.timestamp.FromNanoseconds(1_700_000_000_500_000_000)
         reply.read_results.SetInParent()
+
+
+#: The synchronous status of a successful Suspend or Activate, as the gateway sends it.
+OK_STATUS = pb.MxStatus(
+    success=1,
+    category=pb.MX_STATUS_CATEGORY_OK,
+    detected_by=pb.MX_STATUS_SOURCE_RESPONDING_LMX,
+    raw_detected_by=1,
+)
+
+#: E_INVALIDARG, the HRESULT of a refused argument (an out-of-range interval).
+E_INVALIDARG = -2147024809
+
+
+def set_interval_reply(
+    command: pb.SetBufferedUpdateIntervalCommand, reply: pb.MxCommandReply
+) -> None:
+    """SetBufferedUpdateInterval as the gateway answers it: 1 to 3,600,000 ms,
+    rounded up to a multiple of 100 ms; anything else fails with E_INVALIDARG."""
+    requested = command.update_interval_ms
+    if not 1 <= requested <= 3_600_000:
+        reply.hresult = E_INVALIDARG
+        reply.message = f"the buffered update interval must be 1 to 3600000 ms, not {requested}"
+        return
+    reply.update_interval_ms = (requested + 99) // 100 * 100
 
 
 def galaxy_object(gobject_id: int, tag_name: str, attributes: int = 1) -> pb.GalaxyObject:
@@ -221,10 +252,14 @@ class FakeGateway:
         reply = pb.MxCommandReply(protocol_status=pb.PROTOCOL_STATUS_OK)
         if arm == "register":
             reply.server_handle = 1
-        elif arm in ("add_item", "add_item2"):
+        elif arm in ("add_item", "add_item2", "add_buffered_item"):
             reply.item_handle = 2
-        elif arm == "authenticate_user":
+        elif arm in ("authenticate_user", "archestra_user_to_id"):
             reply.user_id = 7
+        elif arm in ("suspend", "activate"):
+            reply.statuses.append(OK_STATUS)
+        elif arm == "set_buffered_update_interval":
+            set_interval_reply(request.command.set_buffered_update_interval, reply)
         else:
             bulk_reply(request.command, reply)
         return reply

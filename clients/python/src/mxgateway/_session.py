@@ -32,7 +32,7 @@ from ._check import check_reply
 from ._errors import MxGatewayCommandError, MxGatewaySessionError
 from ._streams import RpcStream
 from ._values import MxValueInput, TimestampInput, to_mx_value, to_timestamp
-from .generated.mxgateway.v1 import commands_pb2, gateway_pb2
+from .generated.mxgateway.v1 import commands_pb2, gateway_pb2, values_pb2
 
 if TYPE_CHECKING:
     from ._client import GatewayClient
@@ -196,6 +196,38 @@ class Session:
         )
         return await self._result(command, "item_handle", "item handle")
 
+    async def add_buffered_item(self, server_handle: int, item: str, context: str = "") -> int:
+        """``AddBufferedItem(server_handle, item, context)``; returns the item handle.
+
+        Once advised, the item reports through ``buffered_data_change`` events
+        (:class:`~mxgateway.pb.OnBufferedDataChange`) instead of ``data_change``:
+        every change is kept as a :class:`~mxgateway.pb.BufferedSample`, and the
+        samples arrive together, oldest first, once per buffered update interval
+        of the server handle (see :meth:`set_buffered_update_interval`).
+        """
+        command = commands_pb2.MxCommand(
+            add_buffered_item=commands_pb2.AddBufferedItemCommand(
+                server_handle=server_handle, item_definition=item, item_context=context
+            )
+        )
+        return await self._result(command, "item_handle", "item handle")
+
+    async def set_buffered_update_interval(self, server_handle: int, interval_ms: int) -> int:
+        """``SetBufferedUpdateInterval(server_handle, interval_ms)``: how often the
+        server handle's buffered items report (1000 ms until set).
+
+        The gateway rounds the interval up to a multiple of 100 ms, as the
+        runtime does, and returns the interval in effect (250 gives 300). An
+        interval outside 1 to 3,600,000 ms raises :class:`MxAccessError`
+        (E_INVALIDARG), as does an unknown server handle.
+        """
+        command = commands_pb2.MxCommand(
+            set_buffered_update_interval=commands_pb2.SetBufferedUpdateIntervalCommand(
+                server_handle=server_handle, update_interval_ms=interval_ms
+            )
+        )
+        return await self._result(command, "update_interval_ms", "update interval")
+
     async def remove_item(self, server_handle: int, item_handle: int) -> None:
         """``RemoveItem(server_handle, item_handle)``."""
         await self.invoke(commands_pb2.MxCommand(remove_item=_item(server_handle, item_handle)))
@@ -213,6 +245,39 @@ class Session:
     async def unadvise(self, server_handle: int, item_handle: int) -> None:
         """``UnAdvise(server_handle, item_handle)``."""
         await self.invoke(commands_pb2.MxCommand(unadvise=_item(server_handle, item_handle)))
+
+    async def suspend(self, server_handle: int, item_handle: int) -> values_pb2.MxStatus:
+        """``Suspend(server_handle, item_handle)`` of an advised item: it keeps its
+        subscription (the value stays current, :meth:`read_bulk` still serves it)
+        but delivers no data changes until :meth:`activate`.
+
+        Returns the synchronous MxStatus (the reply's first status; an empty
+        status if the reply has none). An ``operation_complete`` event for the
+        item follows on the event stream. An item that is not advised raises
+        :class:`MxAccessError` (E_INVALIDARG).
+        """
+        return await self._item_status(
+            commands_pb2.MxCommand(suspend=_item(server_handle, item_handle))
+        )
+
+    async def activate(self, server_handle: int, item_handle: int) -> values_pb2.MxStatus:
+        """``Activate(server_handle, item_handle)``: ends a suspension and delivers
+        the item's current value at once as a data change (a buffered item: the
+        samples it held plus the current value).
+
+        Returns the synchronous MxStatus, as :meth:`suspend` does; an
+        ``operation_complete`` event follows the data change. Activating an item
+        that is not suspended changes nothing (the event still follows).
+        """
+        return await self._item_status(
+            commands_pb2.MxCommand(activate=_item(server_handle, item_handle))
+        )
+
+    async def _item_status(self, command: commands_pb2.MxCommand) -> values_pb2.MxStatus:
+        reply = await self.invoke(command)
+        if reply.statuses:
+            return reply.statuses[0]
+        return values_pb2.MxStatus()
 
     async def write(
         self,
@@ -307,6 +372,24 @@ class Session:
         command = commands_pb2.MxCommand(
             authenticate_user=commands_pb2.AuthenticateUserCommand(
                 server_handle=server_handle, user_name=user, password=password
+            )
+        )
+        return await self._result(command, "user_id", "user id")
+
+    async def archestra_user_to_id(self, server_handle: int, user_guid: str) -> int:
+        """``ArchestrAUserToId(server_handle, user_guid)``: the id of the galaxy user
+        with this ArchestrA user GUID, the id :meth:`authenticate_user` returns for
+        that user. Needs the API key scope ``mx:write-secured``.
+
+        The GUID is matched case-insensitively, braces optional. An unknown or
+        malformed GUID raises :class:`MxAccessError` (E_INVALIDARG); with galaxy
+        security off every well-formed GUID gives 1. A GUID is not a
+        credential: the id counts for secured writes only once the user
+        authenticated on the session.
+        """
+        command = commands_pb2.MxCommand(
+            archestra_user_to_id=commands_pb2.ArchestraUserToIdCommand(
+                server_handle=server_handle, user_guid=user_guid
             )
         )
         return await self._result(command, "user_id", "user id")

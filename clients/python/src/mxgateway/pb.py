@@ -97,13 +97,22 @@ from .generated.mxgateway.v1.commands_pb2 import (
     PROTOCOL_STATUS_UNSPECIFIED as PROTOCOL_STATUS_UNSPECIFIED,
 )
 from .generated.mxgateway.v1.commands_pb2 import (
+    AddBufferedItemCommand as AddBufferedItemCommand,
+)
+from .generated.mxgateway.v1.commands_pb2 import (
     AddItem2Command as AddItem2Command,
 )
 from .generated.mxgateway.v1.commands_pb2 import (
     AddItemCommand as AddItemCommand,
 )
 from .generated.mxgateway.v1.commands_pb2 import (
+    ArchestraUserToIdCommand as ArchestraUserToIdCommand,
+)
+from .generated.mxgateway.v1.commands_pb2 import (
     AuthenticateUserCommand as AuthenticateUserCommand,
+)
+from .generated.mxgateway.v1.commands_pb2 import (
+    BufferedSample as BufferedSample,
 )
 from .generated.mxgateway.v1.commands_pb2 import (
     BulkReadResult as BulkReadResult,
@@ -136,6 +145,9 @@ from .generated.mxgateway.v1.commands_pb2 import (
     MxEvent as MxEvent,
 )
 from .generated.mxgateway.v1.commands_pb2 import (
+    OnBufferedDataChange as OnBufferedDataChange,
+)
+from .generated.mxgateway.v1.commands_pb2 import (
     OnDataChange as OnDataChange,
 )
 from .generated.mxgateway.v1.commands_pb2 import (
@@ -152,6 +164,9 @@ from .generated.mxgateway.v1.commands_pb2 import (
 )
 from .generated.mxgateway.v1.commands_pb2 import (
     RegisterCommand as RegisterCommand,
+)
+from .generated.mxgateway.v1.commands_pb2 import (
+    SetBufferedUpdateIntervalCommand as SetBufferedUpdateIntervalCommand,
 )
 from .generated.mxgateway.v1.commands_pb2 import (
     SubscribeResult as SubscribeResult,
@@ -454,6 +469,7 @@ __all__ = [
     "ALARM_STATE_UNSPECIFIED",
     "AcknowledgeAlarmReply",
     "AcknowledgeAlarmRequest",
+    "AddBufferedItemCommand",
     "AddItem2Command",
     "AddItemCommand",
     "AlarmCondition",
@@ -462,8 +478,10 @@ __all__ = [
     "AlarmFilter",
     "AlarmRecord",
     "AlarmState",
+    "ArchestraUserToIdCommand",
     "AuthenticateUserCommand",
     "BoolArray",
+    "BufferedSample",
     "BulkReadResult",
     "BulkReadResults",
     "BulkWriteResult",
@@ -532,6 +550,7 @@ __all__ = [
     "MxStatusCategory",
     "MxStatusSource",
     "MxValue",
+    "OnBufferedDataChange",
     "OnDataChange",
     "OnWriteComplete",
     "OpenSessionReply",
@@ -557,6 +576,7 @@ __all__ = [
     "SECURITY_CLASSIFICATION_VIEW_ONLY",
     "SecurityClassification",
     "ServerLimits",
+    "SetBufferedUpdateIntervalCommand",
     "StreamAlarmsRequest",
     "StreamEventsReply",
     "StreamEventsRequest",

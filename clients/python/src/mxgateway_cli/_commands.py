@@ -585,6 +585,103 @@ def add_item_cmd(
     _session_command(connect, session_id, body, json_output)
 
 
+def server_handle_option(func: F) -> F:
+    return click.option(
+        "--server-handle",
+        required=True,
+        type=INT32,
+        metavar="HANDLE",
+        help="The handle Register returned.",
+    )(func)
+
+
+@cli.command(
+    "add-buffered-item",
+    help="AddBufferedItem(serverHandle, item, context) -> itemHandle: once advised, the item "
+    "reports through bufferedDataChange events.",
+)
+@session_option
+@server_handle_option
+@click.option(
+    "--item",
+    required=True,
+    metavar="REFERENCE",
+    help="The item reference, e.g. TestChildObject.TestInt.",
+)
+@click.option(
+    "--context",
+    default="",
+    metavar="CONTEXT",
+    help="The item context relative references resolve in (default: none).",
+)
+@connect_options
+def add_buffered_item_cmd(
+    session_id: str,
+    server_handle: int,
+    item: str,
+    context: str,
+    connect: Connect,
+    json_output: bool,
+) -> None:
+    async def body(session: Session) -> Json:
+        reply = await session.invoke(
+            pb.MxCommand(
+                add_buffered_item=pb.AddBufferedItemCommand(
+                    server_handle=server_handle, item_definition=item, item_context=context
+                )
+            )
+        )
+        handle = _result(reply, "item_handle", "item handle")
+        inputs: dict[str, Json] = {
+            "serverHandle": server_handle,
+            "item": item,
+            "context": context,
+            "itemHandle": handle,
+        }
+        return command_json("add-buffered-item", session.session_id, inputs, reply)
+
+    _session_command(connect, session_id, body, json_output)
+
+
+@cli.command(
+    "set-buffered-update-interval",
+    help="SetBufferedUpdateInterval(serverHandle, intervalMs): rounded up to 100 ms.",
+)
+@session_option
+@server_handle_option
+@click.option(
+    "--interval-ms",
+    required=True,
+    type=INT32,
+    metavar="MS",
+    help="The interval of the server handle's bufferedDataChange events, 1 to 3600000 ms; "
+    "the gateway rounds it up to a multiple of 100 ms.",
+)
+@connect_options
+def set_buffered_update_interval_cmd(
+    session_id: str, server_handle: int, interval_ms: int, connect: Connect, json_output: bool
+) -> None:
+    # Out-of-range intervals (0, negative) are sent as given: refusing them is
+    # the gateway's call (E_INVALIDARG), as it is for mxgw.
+    async def body(session: Session) -> Json:
+        reply = await session.invoke(
+            pb.MxCommand(
+                set_buffered_update_interval=pb.SetBufferedUpdateIntervalCommand(
+                    server_handle=server_handle, update_interval_ms=interval_ms
+                )
+            )
+        )
+        effective = _result(reply, "update_interval_ms", "update interval")
+        inputs: dict[str, Json] = {
+            "serverHandle": server_handle,
+            "requestedIntervalMs": interval_ms,
+            "updateIntervalMs": effective,
+        }
+        return command_json("set-buffered-update-interval", session.session_id, inputs, reply)
+
+    _session_command(connect, session_id, body, json_output)
+
+
 def _item_command(
     name: str,
     arm: str,
@@ -664,6 +761,35 @@ def unadvise_cmd(
 ) -> None:
     _item_command(
         "unadvise", "unadvise", session_id, server_handle, item_handle, {}, connect, json_output
+    )
+
+
+@cli.command(
+    "suspend",
+    help="Suspend(serverHandle, itemHandle): an advised item stops delivering data changes.",
+)
+@handle_options
+@connect_options
+def suspend_cmd(
+    session_id: str, server_handle: int, item_handle: int, connect: Connect, json_output: bool
+) -> None:
+    _item_command(
+        "suspend", "suspend", session_id, server_handle, item_handle, {}, connect, json_output
+    )
+
+
+@cli.command(
+    "activate",
+    help="Activate(serverHandle, itemHandle): ends a suspension; the current value is "
+    "delivered at once.",
+)
+@handle_options
+@connect_options
+def activate_cmd(
+    session_id: str, server_handle: int, item_handle: int, connect: Connect, json_output: bool
+) -> None:
+    _item_command(
+        "activate", "activate", session_id, server_handle, item_handle, {}, connect, json_output
     )
 
 
@@ -837,6 +963,38 @@ def authenticate_user_cmd(
         user_id = _result(reply, "user_id", "user id")
         inputs: dict[str, Json] = {"serverHandle": server_handle, "user": user, "userId": user_id}
         return command_json("authenticate-user", session.session_id, inputs, reply)
+
+    _session_command(connect, session_id, body, json_output)
+
+
+@cli.command("archestra-user-to-id", help="ArchestrAUserToId(serverHandle, userGuid) -> userId.")
+@session_option
+@server_handle_option
+@click.option(
+    "--user-guid",
+    required=True,
+    metavar="GUID",
+    help="The ArchestrA user GUID (8-4-4-4-12 hex digits, braces optional).",
+)
+@connect_options
+def archestra_user_to_id_cmd(
+    session_id: str, server_handle: int, user_guid: str, connect: Connect, json_output: bool
+) -> None:
+    async def body(session: Session) -> Json:
+        reply = await session.invoke(
+            pb.MxCommand(
+                archestra_user_to_id=pb.ArchestraUserToIdCommand(
+                    server_handle=server_handle, user_guid=user_guid
+                )
+            )
+        )
+        user_id = _result(reply, "user_id", "user id")
+        inputs: dict[str, Json] = {
+            "serverHandle": server_handle,
+            "userGuid": user_guid,
+            "userId": user_id,
+        }
+        return command_json("archestra-user-to-id", session.session_id, inputs, reply)
 
     _session_command(connect, session_id, body, json_output)
 

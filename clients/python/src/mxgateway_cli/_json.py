@@ -3,8 +3,9 @@
 Objects keep their insertion order; output is compact UTF-8 with only ``"``,
 ``\\`` and control characters escaped; floats print as ``repr(float)``
 prints them; non-finite floats (which the gateway never sends) become
-``null``. The shapes of statuses, events, values, galaxy objects, deploy events and
-alarms are built here, so every command prints them the same way.
+``null``. The shapes of statuses, events (buffered samples included), values,
+galaxy objects, deploy events and alarms are built here, so every command
+prints them the same way.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ __all__ = [
     "alarm_event_json",
     "alarm_json",
     "active_alarms_json",
+    "buffered_sample_json",
     "bulk_json",
     "command_json",
     "deploy_event_json",
@@ -117,11 +119,13 @@ def value_json(value: pb.MxValue) -> Json:
 
 
 def _data_json(
-    value: pb.MxValue, quality: int, holder: pb.OnDataChange | pb.BulkReadResult
+    value: pb.MxValue,
+    quality: int,
+    holder: pb.OnDataChange | pb.BulkReadResult | pb.BufferedSample,
 ) -> dict[str, Json]:
     """``value``, ``dataType``, ``variantType``, ``quality``, ``timestamp``: a data
-    change as events and read results print it (an unset value prints as
-    ``null``, ``NoData``, 0)."""
+    change as events, buffered samples and read results print it (an unset value
+    prints as ``null``, ``NoData``, 0)."""
     return {
         "value": value_json(value),
         "dataType": data_type_name(value.data_type),
@@ -135,6 +139,14 @@ def _data_json(
     }
 
 
+def buffered_sample_json(s: pb.BufferedSample) -> Json:
+    """One sample of a ``bufferedDataChange``: its data as a data change prints it,
+    then its own ``status`` (an unset one prints as the empty status)."""
+    out = _data_json(s.value, s.quality, s)
+    out["status"] = status_json(s.status)
+    return out
+
+
 def event_json(e: pb.MxEvent) -> Json:
     """One event: a common header, then the fields of its kind."""
     kind = e.WhichOneof("kind")
@@ -142,6 +154,7 @@ def event_json(e: pb.MxEvent) -> Json:
         "data_change": "dataChange",
         "write_complete": "writeComplete",
         "operation_complete": "operationComplete",
+        "buffered_data_change": "bufferedDataChange",
     }
     out: dict[str, Json] = {
         "type": names.get(kind or "", "unknown"),
@@ -158,6 +171,12 @@ def event_json(e: pb.MxEvent) -> Json:
         out["statuses"] = statuses_json(list(e.write_complete.statuses))
     elif kind == "operation_complete":
         out["statuses"] = statuses_json(list(e.operation_complete.statuses))
+    elif kind == "buffered_data_change":
+        bdc = e.buffered_data_change
+        out["dataType"] = data_type_name(bdc.data_type)
+        out["samples"] = [buffered_sample_json(s) for s in bdc.samples]
+        out["samplesDropped"] = bdc.samples_dropped
+        out["statuses"] = statuses_json(list(bdc.statuses))
     else:
         out["statuses"] = []
     return out
