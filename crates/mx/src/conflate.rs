@@ -241,7 +241,10 @@ mod tests {
         };
         q.push_merging(Some("a"), vec![1], append);
         q.push_merging(Some("b"), vec![10], append);
-        assert_eq!(q.push_merging(Some("a"), vec![2, 3], append), Push::Conflated);
+        assert_eq!(
+            q.push_merging(Some("a"), vec![2, 3], append),
+            Push::Conflated
+        );
         assert_eq!(q.push_merging(Some("a"), vec![4], append), Push::Conflated);
         let got: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
         assert_eq!(got, vec![(vec![10], 0), (vec![1, 2, 3, 4], 2)]);

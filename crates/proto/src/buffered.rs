@@ -49,5 +49,4 @@ mod tests {
         assert_eq!(newer.samples.last().unwrap().quality, 1099);
         assert_eq!(newer.samples_dropped, 103);
     }
-
 }
