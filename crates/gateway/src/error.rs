@@ -74,10 +74,24 @@ impl GatewayError {
     }
 }
 
+impl GatewayError {
+    /// The status message: what went wrong, without repeating what the code
+    /// already says (clients prefix their own "permission denied: ", and a
+    /// second one from here printed as "permission denied: permission denied: ...").
+    pub fn status_message(&self) -> String {
+        match self {
+            GatewayError::PermissionDenied(m)
+            | GatewayError::InvalidArgument(m)
+            | GatewayError::Internal(m) => m.clone(),
+            other => other.to_string(),
+        }
+    }
+}
+
 impl From<GatewayError> for Status {
     fn from(e: GatewayError) -> Status {
         let (code, kind) = e.code_and_kind();
-        let mut status = Status::new(code, crate::auth::redact(&e.to_string()));
+        let mut status = Status::new(code, crate::auth::redact(&e.status_message()));
         status
             .metadata_mut()
             .insert(ERROR_KIND_METADATA, MetadataValue::from_static(kind));
@@ -88,6 +102,18 @@ impl From<GatewayError> for Status {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn status_messages_do_not_repeat_the_code() {
+        let status = Status::from(GatewayError::PermissionDenied(
+            "the API key lacks the mx:write scope".into(),
+        ));
+        assert_eq!(status.message(), "the API key lacks the mx:write scope");
+        let status = Status::from(GatewayError::InvalidArgument("bad handle".into()));
+        assert_eq!(status.message(), "bad handle");
+        let status = Status::from(GatewayError::SessionNotFound("s1".into()));
+        assert_eq!(status.message(), "unknown session s1");
+    }
 
     #[test]
     fn every_error_has_a_code_and_kind_in_metadata() {
