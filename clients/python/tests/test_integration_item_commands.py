@@ -30,6 +30,7 @@ from mxgateway import (
 )
 
 from .conftest import TEST_ITEM, RealGateway
+from .event_reader import EventReader
 from .test_integration import py_cli, run, rust_cli
 
 pytestmark = pytest.mark.integration
@@ -64,29 +65,18 @@ async def admin(gateway: RealGateway) -> AsyncIterator[GatewayClient]:
 
 class ItemEvents:
     """One item's events from a session's stream, read with timeouts that leave the
-    stream open: a read that times out keeps waiting in the background for the
-    next call (cancelling a pending ``__anext__`` would cancel the gRPC stream)."""
+    stream open (see :class:`EventReader`)."""
 
     def __init__(self, events: EventStream, item_handle: int) -> None:
-        self._events = events
+        self._reader = EventReader(events)
         self._item = item_handle
-        self._pending: asyncio.Future[pb.MxEvent] | None = None
-
-    async def _next_any(self, timeout: float) -> pb.MxEvent | None:
-        if self._pending is None:
-            self._pending = asyncio.ensure_future(self._events.__anext__())
-        done, _ = await asyncio.wait({self._pending}, timeout=timeout)
-        if not done:
-            return None
-        future, self._pending = self._pending, None
-        return future.result()
 
     async def next(self) -> pb.MxEvent:
         """The item's next event, within ``WAIT``."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + WAIT
         while (remaining := deadline - loop.time()) > 0:
-            event = await self._next_any(remaining)
+            event = await self._reader.next(remaining)
             if event is not None and event.item_handle == self._item:
                 return event
         raise AssertionError(f"no event for item {self._item} within {WAIT} s")
@@ -97,18 +87,14 @@ class ItemEvents:
         deadline = loop.time() + seconds
         seen: list[pb.MxEvent] = []
         while (remaining := deadline - loop.time()) > 0:
-            event = await self._next_any(remaining)
+            event = await self._reader.next(remaining)
             if event is not None and event.item_handle == self._item:
                 seen.append(event)
         return seen
 
     async def aclose(self) -> None:
         """Stops the pending read and cancels the stream."""
-        if self._pending is not None:
-            self._pending.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._pending
-        await self._events.aclose()
+        await self._reader.aclose()
 
 
 @contextlib.asynccontextmanager
