@@ -22,13 +22,15 @@ const KEY: &str = "mxgw_cli01_Zq8sEcReTkEyVaLuE42";
 const KEY_SECRET: &str = "Zq8sEcReTkEyVaLuE42";
 const PASSWORD: &str = "pa55-w0rd-Unique-Xy";
 
-const COMMANDS: [&str; 17] = [
+const COMMANDS: [&str; 19] = [
     "version",
     "open-session",
     "close-session",
     "register",
     "unregister",
     "add-item",
+    "add-buffered-item",
+    "set-buffered-update-interval",
     "remove-item",
     "advise",
     "unadvise",
@@ -337,6 +339,60 @@ enum EventOut {
         conflated: u32,
         statuses: Vec<StatusOut>,
     },
+    #[serde(rename_all = "camelCase")]
+    #[allow(dead_code)] // the contract is the shape
+    BufferedDataChange {
+        worker_sequence: u64,
+        server_handle: i32,
+        item_handle: i32,
+        conflated: u32,
+        data_type: String,
+        samples: Vec<SampleOut>,
+        samples_dropped: u32,
+        statuses: Vec<StatusOut>,
+    },
+}
+
+// The contract is the shape (deny_unknown_fields); not every field is read.
+#[allow(dead_code)]
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct SampleOut {
+    value: Value,
+    data_type: String,
+    variant_type: i32,
+    quality: i32,
+    timestamp: Option<String>,
+    status: StatusOut,
+}
+
+// The contract is the shape (deny_unknown_fields); not every field is read.
+#[allow(dead_code)]
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct AddBufferedItemOut {
+    command: String,
+    session_id: String,
+    server_handle: i32,
+    item: String,
+    context: String,
+    item_handle: i32,
+    hresult: i32,
+    statuses: Vec<StatusOut>,
+}
+
+// The contract is the shape (deny_unknown_fields); not every field is read.
+#[allow(dead_code)]
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct BufferedIntervalOut {
+    command: String,
+    session_id: String,
+    server_handle: i32,
+    requested_interval_ms: i32,
+    update_interval_ms: i32,
+    hresult: i32,
+    statuses: Vec<StatusOut>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -585,6 +641,12 @@ fn documented_examples_match_the_contract() {
             "register" => drop(parse_doc::<RegisterOut>(command, &text)),
             "unregister" => drop(parse_doc::<UnregisterOut>(command, &text)),
             "add-item" => drop(parse_doc::<AddItemOut>(command, &text)),
+            "add-buffered-item" => drop(parse_doc::<AddBufferedItemOut>(command, &text)),
+            "set-buffered-update-interval" => {
+                let out = parse_doc::<BufferedIntervalOut>(command, &text);
+                assert_eq!(out.update_interval_ms % 100, 0, "rounded to 100 ms");
+                assert!(out.update_interval_ms >= out.requested_interval_ms);
+            }
             "remove-item" | "unadvise" | "suspend" | "activate" => {
                 let out = parse_doc::<ItemOut>(command, &text);
                 if command == "suspend" || command == "activate" {
@@ -598,7 +660,11 @@ fn documented_examples_match_the_contract() {
             "archestra-user-to-id" => drop(parse_doc::<UserToIdOut>(command, &text)),
             "stream-events" => {
                 let kinds: Vec<EventOut> = text.lines().map(|l| parse_doc(command, l)).collect();
-                assert_eq!(kinds.len(), 3);
+                assert_eq!(kinds.len(), 4);
+                assert!(matches!(
+                    &kinds[3],
+                    EventOut::BufferedDataChange { samples, .. } if samples.len() == 2
+                ));
             }
             "smoke" => drop(parse_doc::<SmokeOut>(command, &text)),
             other => panic!("no contract type for {other}"),
