@@ -371,15 +371,7 @@ async fn a_suspended_item_delivers_nothing_until_activate_delivers_its_current_v
 
     // A write through the witness changes the value both items advise; only
     // the witness hears of it.
-    let write = Command::Write(mxgateway_proto::v1::WriteCommand {
-        server_handle: server,
-        item_handle: witness,
-        value: Some(mxgateway_proto::v1::MxValue {
-            kind: Some(mxgateway_proto::v1::mx_value::Kind::Int32Value(4242)),
-            ..Default::default()
-        }),
-        user_id: 0,
-    });
+    let write = int_write(server, witness, 4242);
     assert_eq!(h.command(9, write).await.hresult, 0);
     let seen = events_until(&mut h, |e| {
         e.item_handle == witness && int_of(e) == Some(4242)
@@ -413,6 +405,19 @@ async fn a_suspended_item_delivers_nothing_until_activate_delivers_its_current_v
             .all(|e| e.item_handle != suspended || int_of(e).is_none()),
         "{seen:?}"
     );
+}
+
+/// A plain Write (user 0) of an integer.
+fn int_write(server_handle: i32, item_handle: i32, value: i32) -> Command {
+    Command::Write(mxgateway_proto::v1::WriteCommand {
+        server_handle,
+        item_handle,
+        value: Some(mxgateway_proto::v1::MxValue {
+            kind: Some(mxgateway_proto::v1::mx_value::Kind::Int32Value(value)),
+            ..Default::default()
+        }),
+        user_id: 0,
+    })
 }
 
 fn buffered_ints(e: &mxgateway_proto::v1::MxEvent) -> Option<Vec<i32>> {
@@ -520,15 +525,7 @@ async fn buffered_items_deliver_every_change_as_samples_once_per_interval() {
     // Five writes within one interval: every value arrives, oldest first,
     // in as few events as the interval allows (never as data changes).
     for (n, value) in (1..=5).enumerate() {
-        let write = Command::Write(mxgateway_proto::v1::WriteCommand {
-            server_handle: server,
-            item_handle: witness,
-            value: Some(mxgateway_proto::v1::MxValue {
-                kind: Some(mxgateway_proto::v1::mx_value::Kind::Int32Value(value)),
-                ..Default::default()
-            }),
-            user_id: 0,
-        });
+        let write = int_write(server, witness, value);
         assert_eq!(h.command(20 + n as u64, write).await.hresult, 0);
     }
     let mut samples = Vec::new();
@@ -558,15 +555,7 @@ async fn buffered_items_deliver_every_change_as_samples_once_per_interval() {
     );
     events_until(&mut h, |e| is_operation_complete(e, buffered)).await;
     for (n, value) in [6, 7].into_iter().enumerate() {
-        let write = Command::Write(mxgateway_proto::v1::WriteCommand {
-            server_handle: server,
-            item_handle: witness,
-            value: Some(mxgateway_proto::v1::MxValue {
-                kind: Some(mxgateway_proto::v1::mx_value::Kind::Int32Value(value)),
-                ..Default::default()
-            }),
-            user_id: 0,
-        });
+        let write = int_write(server, witness, value);
         assert_eq!(h.command(31 + n as u64, write).await.hresult, 0);
     }
     events_until(&mut h, |e| e.item_handle == witness && int_of(e) == Some(7)).await;
