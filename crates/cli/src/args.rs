@@ -100,6 +100,12 @@ pub enum Command {
     StreamEvents(StreamEventsArgs),
     /// Open, register, add, advise, collect events, and always close the session.
     Smoke(SmokeArgs),
+    /// Benchmark ReadBulk on subscribed (cached) tags: calls/s and latency percentiles.
+    #[command(long_about = BENCH_READ_BULK)]
+    BenchReadBulk(BenchReadBulkArgs),
+    /// Benchmark the event stream of subscribed tags: events/s, source-to-client latency, conflation.
+    #[command(long_about = BENCH_STREAM_EVENTS)]
+    BenchStreamEvents(BenchStreamEventsArgs),
     /// Whether the gateway can query its Galaxy Repository database.
     #[command(long_about = GALAXY_TEST_CONNECTION)]
     GalaxyTestConnection(GalaxyArgs),
@@ -710,6 +716,62 @@ pub struct StreamEventsArgs {
     pub output: OutputArgs,
 }
 
+const BENCH_READ_BULK: &str = "Opens its own session, registers, subscribes every --item \
+(SubscribeBulk, so reads are served from the cache), calls ReadBulk with --bulk-size tags per call \
+(walking the tag list) for --warmup-seconds unmeasured and then --duration-seconds measured, and \
+closes the session. Prints calls per second and the latency percentiles of successful calls \
+(docs/cli-json.md, Benchmarks); the keys are the same in mxgw-py.";
+
+const BENCH_STREAM_EVENTS: &str = "Opens its own session, registers, subscribes every --item, \
+reads the event stream for --warmup-seconds unmeasured and then --duration-seconds measured, and \
+closes the session. Prints events per second, the latency from each data change's source \
+timestamp to its receipt, the gateway's conflation count and worker-sequence gaps \
+(docs/cli-json.md, Benchmarks); the keys are the same in mxgw-py.";
+
+#[derive(Debug, Args)]
+pub struct BenchReadBulkArgs {
+    #[command(flatten)]
+    pub entries: ReferenceEntries,
+    /// Tags per ReadBulk call (0: all of them).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub bulk_size: u32,
+    /// How long to measure, in seconds.
+    #[arg(long, default_value_t = 10.0, value_name = "S")]
+    pub duration_seconds: f64,
+    /// How long to run before measuring, in seconds.
+    #[arg(long, default_value_t = 2.0, value_name = "S")]
+    pub warmup_seconds: f64,
+    /// Per-tag ReadBulk timeout in milliseconds (0: the gateway's default).
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    pub timeout_ms: u32,
+    /// The MXAccess client name (also the session label).
+    #[arg(long, default_value = "mxgw-bench", value_name = "NAME")]
+    pub client_name: String,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchStreamEventsArgs {
+    #[command(flatten)]
+    pub entries: ReferenceEntries,
+    /// How long to measure, in seconds.
+    #[arg(long, default_value_t = 10.0, value_name = "S")]
+    pub duration_seconds: f64,
+    /// How long to read before measuring, in seconds.
+    #[arg(long, default_value_t = 2.0, value_name = "S")]
+    pub warmup_seconds: f64,
+    /// The MXAccess client name (also the session label).
+    #[arg(long, default_value = "mxgw-bench", value_name = "NAME")]
+    pub client_name: String,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
 #[derive(Debug, Args)]
 pub struct SmokeArgs {
     /// The item reference to subscribe to, e.g. TestChildObject.TestInt.
@@ -926,6 +988,8 @@ impl Command {
             Command::WriteSecured2Bulk(a) => a.output.json,
             Command::StreamEvents(a) => a.output.json,
             Command::Smoke(a) => a.output.json,
+            Command::BenchReadBulk(a) => a.output.json,
+            Command::BenchStreamEvents(a) => a.output.json,
             Command::GalaxyTestConnection(a) | Command::GalaxyLastDeploy(a) => a.output.json,
             Command::GalaxyDiscover(a) => a.output.json,
             Command::GalaxyWatch(a) => a.output.json,

@@ -53,7 +53,7 @@ pub struct Printer {
 
 impl Printer {
     /// Prints a command's one result.
-    fn result(&self, value: &Json) -> std::io::Result<()> {
+    pub(crate) fn result(&self, value: &Json) -> std::io::Result<()> {
         let text = if self.json {
             value.render()
         } else {
@@ -628,7 +628,7 @@ fn client_options(c: &ConnectArgs) -> anyhow::Result<ClientOptions> {
     Ok(options)
 }
 
-async fn connect(c: &ConnectArgs) -> anyhow::Result<GatewayClient> {
+pub(crate) async fn connect(c: &ConnectArgs) -> anyhow::Result<GatewayClient> {
     Ok(GatewayClient::connect(client_options(c)?).await?)
 }
 
@@ -1142,6 +1142,8 @@ pub async fn run(command: Command, out: &Printer) -> anyhow::Result<()> {
             stream_events(&session, a.max_events, a.timeout_ms, out).await?;
         }
         Command::Smoke(a) => smoke(a, out).await?,
+        Command::BenchReadBulk(a) => crate::bench::read_bulk(a, out).await?,
+        Command::BenchStreamEvents(a) => crate::bench::stream_events(a, out).await?,
         Command::GalaxyTestConnection(a) => {
             let reply = connect_galaxy(&a.connect).await?.test_connection().await?;
             out.result(&test_connection_json(&reply))?;

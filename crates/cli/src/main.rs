@@ -10,6 +10,7 @@
 #![deny(rust_2018_idioms)]
 
 mod args;
+mod bench;
 mod commands;
 mod items;
 mod json;
