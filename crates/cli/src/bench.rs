@@ -245,22 +245,18 @@ pub async fn stream_events(a: BenchStreamEventsArgs, out: &Printer) -> anyhow::R
             .stream_event_batches()
             .await
             .context("stream-events")?;
-        let warm_until = tokio::time::Instant::now() + warmup;
-        let measure_until = warm_until + duration;
+        let mut deadline = tokio::time::Instant::now() + warmup;
         let mut tally = StreamTally::default();
         let mut latencies = Vec::new();
-        let mut started = None;
+        // Set when the warm-up ends; the measured window runs from then.
+        let mut started: Option<Instant> = None;
         loop {
-            let deadline = if started.is_none() {
-                warm_until
-            } else {
-                measure_until
-            };
             let batch = tokio::select! {
                 b = batches.next() => b,
                 () = tokio::time::sleep_until(deadline) => {
                     if started.is_none() {
                         started = Some(Instant::now());
+                        deadline = tokio::time::Instant::now() + duration;
                         continue;
                     }
                     break;
