@@ -2,7 +2,8 @@
 
 It mirrors the Rust ``mxgw`` command for command and prints byte-identical
 JSON (``docs/cli-json.md``). The commands live in the private ``_commands``
-module; ``_json`` renders, ``_parse`` reads ``--type``/``--value``.
+module; ``_json`` renders, ``_parse`` reads ``--type``/``--value``, ``_bench``
+measures the benchmarks.
 """
 
 from __future__ import annotations

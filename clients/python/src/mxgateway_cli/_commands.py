@@ -15,7 +15,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import math
 import os
+import re
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -39,6 +41,7 @@ from mxgateway import (
 )
 from mxgateway._errors import REDACTED
 
+from . import _bench
 from ._items import Entry, EntryError, collect, parse_handle, parse_handle_value
 from ._json import (
     Json,
@@ -1754,6 +1757,255 @@ async def _smoke_steps(
             f"the event stream ended after {len(collected)} of {max_events} events",
         )
     return server_handle, item_handle, collected
+
+
+# === benchmarks ===
+
+
+#: Rust's float syntax (``str::parse::<f64>``): no underscores or spaces, as Python allows.
+_RUST_F64 = re.compile(
+    r"[+-]?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|(?i:inf|infinity|nan))"
+)
+
+
+def _parse_seconds(ctx: click.Context, param: click.Parameter, value: str | float) -> float:
+    """A number of seconds as ``mxgw`` parses it. Negative and non-finite numbers
+    parse; the command refuses them (:func:`_seconds`), as ``mxgw`` does."""
+    if isinstance(value, float):
+        return value  # the default
+    if not _RUST_F64.fullmatch(value):
+        raise click.BadParameter(f"{value!r} is not a number of seconds", ctx, param)
+    return float(value)
+
+
+def _seconds(value: float, flag: str) -> float:
+    """A duration flag's value: a non-negative number of seconds, or a usage error."""
+    # The range of Rust's Duration::try_from_secs_f64 (mxgw rejects the rest).
+    if not (math.isfinite(value) and 0 <= value < 2.0**64):
+        raise CliError("usage", f"{flag} must be a non-negative number of seconds")
+    return value
+
+
+def bench_options(read: bool) -> Callable[[F], F]:
+    """The entry flags and timing flags of a benchmark (``--bulk-size`` and
+    ``--timeout-ms`` for the ReadBulk one), and ``--client-name``."""
+
+    def decorate(func: F) -> F:
+        func = click.option(
+            "--client-name",
+            default="mxgw-bench",
+            show_default=True,
+            metavar="NAME",
+            help="The MXAccess client name (also the session label).",
+        )(func)
+        if read:
+            func = click.option(
+                "--timeout-ms",
+                default=0,
+                show_default=True,
+                type=U32,
+                metavar="MS",
+                help="Per-tag ReadBulk timeout in milliseconds (0: the gateway's default).",
+            )(func)
+        func = click.option(
+            "--warmup-seconds",
+            default=2.0,
+            show_default=True,
+            type=click.STRING,
+            callback=_parse_seconds,
+            metavar="S",
+            help=f"How long to {'run' if read else 'read'} before measuring, in seconds.",
+        )(func)
+        func = click.option(
+            "--duration-seconds",
+            default=10.0,
+            show_default=True,
+            type=click.STRING,
+            callback=_parse_seconds,
+            metavar="S",
+            help="How long to measure, in seconds.",
+        )(func)
+        if read:
+            func = click.option(
+                "--bulk-size",
+                default=0,
+                show_default=True,
+                type=U32,
+                metavar="N",
+                help="Tags per ReadBulk call (0: all of them).",
+            )(func)
+        func = click.option(
+            "--items-file",
+            metavar="PATH",
+            help="A file of more references, one per line (after the --item ones); "
+            "blank lines and lines starting with # are skipped.",
+        )(func)
+        return click.option("--item", "items", multiple=True, metavar="REFERENCE", help=_REF_HELP)(
+            func
+        )
+
+    return decorate
+
+
+async def _close_bench_session(session: Session) -> None:
+    """Closes a benchmark's session; a failure is a warning, never swallowed and
+    never the command's error."""
+    try:
+        await session.close()
+    except MxGatewayError as e:
+        sys.stderr.write(
+            f"{PROG}: warning: closing benchmark session {session.session_id} failed: {e}\n"
+        )
+
+
+@contextlib.asynccontextmanager
+async def _bench_session(
+    client: GatewayClient, client_name: str, tags: list[str]
+) -> AsyncIterator[tuple[Session, int]]:
+    """The benchmark's own session, registered as ``client_name`` with every tag
+    subscribed (SubscribeBulk; a failed entry is a ``command`` error); yields the
+    session and its server handle, and closes the session whatever happens."""
+    session = await client.open_session(client_name)
+    try:
+        server: int = await _step("register", session.register(client_name))
+        results = await _step("subscribe-bulk", session.subscribe_bulk(server, tags))
+        failed = next((r for r in results if not r.was_successful), None)
+        if failed is not None:
+            raise CliError(
+                "command", f"subscribing {failed.item_definition} failed: {failed.message}"
+            )
+        yield session, server
+    finally:
+        await _close_bench_session(session)
+
+
+_BENCH_READ_BULK_HELP = (
+    "Benchmark ReadBulk on subscribed (cached) tags: calls/s and latency percentiles.\n\n"
+    "Opens its own session, registers, subscribes every --item (SubscribeBulk, so reads are "
+    "served from the cache), calls ReadBulk with --bulk-size tags per call (walking the tag "
+    "list) for --warmup-seconds unmeasured and then --duration-seconds measured, and closes "
+    "the session. Prints calls per second and the latency percentiles of successful calls "
+    "(docs/cli-json.md, Benchmarks); the keys are the same in mxgw."
+)
+
+_BENCH_STREAM_EVENTS_HELP = (
+    "Benchmark the event stream of subscribed tags: events/s, source-to-client latency, "
+    "conflation.\n\n"
+    "Opens its own session, registers, subscribes every --item, reads the event stream for "
+    "--warmup-seconds unmeasured and then --duration-seconds measured, and closes the "
+    "session. Prints events per second, the latency from each data change's source timestamp "
+    "to its receipt, the gateway's conflation count and worker-sequence gaps "
+    "(docs/cli-json.md, Benchmarks); the keys are the same in mxgw."
+)
+
+
+@cli.command("bench-read-bulk", help=_BENCH_READ_BULK_HELP)
+@bench_options(read=True)
+@connect_options
+def bench_read_bulk_cmd(
+    items: tuple[str, ...],
+    items_file: str | None,
+    bulk_size: int,
+    duration_seconds: float,
+    warmup_seconds: float,
+    timeout_ms: int,
+    client_name: str,
+    connect: Connect,
+    json_output: bool,
+) -> None:
+    duration = _seconds(duration_seconds, "--duration-seconds")
+    warmup = _seconds(warmup_seconds, "--warmup-seconds")
+    tags = [e.text for e in _entries("--item", items, items_file)]
+    size = bulk_size or len(tags)
+
+    async def go() -> _bench.ReadTally:
+        async with (
+            await _connect(connect) as client,
+            _bench_session(client, client_name, tags) as (session, server),
+        ):
+
+            async def read(batch: list[str]) -> Sequence[pb.BulkReadResult]:
+                return await session.read_bulk(server, batch, timeout_ms)
+
+            def failed(e: MxGatewayError) -> None:
+                sys.stderr.write(f"{PROG}: warning: read-bulk call failed: {e}\n")
+
+            windows = _bench.TagWindows(tags, size)
+            return await _bench.measure_read_bulk(read, windows, warmup, duration, failed)
+
+    tally = asyncio.run(go())
+    Printer(json_output).result(
+        {
+            "language": "python",
+            "command": "bench-read-bulk",
+            "endpoint": connect.endpoint,
+            "clientName": client_name,
+            "bulkSize": size,
+            "durationSeconds": duration_seconds,
+            "warmupSeconds": warmup_seconds,
+            "durationMs": _bench.round3(tally.elapsed * 1000.0),
+            "tags": len(tags),
+            "totalCalls": tally.calls,
+            "successfulCalls": tally.successful,
+            "failedCalls": tally.failed,
+            "totalReadResults": tally.results,
+            "cachedReadResults": tally.cached,
+            "callsPerSecond": _bench.round3(_bench.rate(tally.successful, tally.elapsed)),
+            "latencyMs": _bench.latency_summary(tally.latencies),
+        }
+    )
+
+
+@cli.command("bench-stream-events", help=_BENCH_STREAM_EVENTS_HELP)
+@bench_options(read=False)
+@connect_options
+def bench_stream_events_cmd(
+    items: tuple[str, ...],
+    items_file: str | None,
+    duration_seconds: float,
+    warmup_seconds: float,
+    client_name: str,
+    connect: Connect,
+    json_output: bool,
+) -> None:
+    duration = _seconds(duration_seconds, "--duration-seconds")
+    warmup = _seconds(warmup_seconds, "--warmup-seconds")
+    tags = [e.text for e in _entries("--item", items, items_file)]
+
+    async def go() -> _bench.StreamMeasurement:
+        async with (
+            await _connect(connect) as client,
+            _bench_session(client, client_name, tags) as (session, _server),
+        ):
+            try:
+                async with session.stream_events_raw() as batches:
+                    measured: _bench.StreamMeasurement = await _step(
+                        "stream-events", _bench.measure_stream(batches, warmup, duration)
+                    )
+            except _bench.StreamEnded:
+                raise CliError("transport", "the event stream ended") from None
+            return measured
+
+    measured = asyncio.run(go())
+    tally = measured.tally
+    Printer(json_output).result(
+        {
+            "language": "python",
+            "command": "bench-stream-events",
+            "endpoint": connect.endpoint,
+            "clientName": client_name,
+            "durationSeconds": duration_seconds,
+            "warmupSeconds": warmup_seconds,
+            "durationMs": _bench.round3(measured.elapsed * 1000.0),
+            "tags": len(tags),
+            "totalEvents": tally.events,
+            "dataChanges": tally.data_changes,
+            "eventsPerSecond": _bench.round3(_bench.stream_rate(tally.events, measured.elapsed)),
+            "conflatedEvents": tally.conflated,
+            "sequenceGaps": tally.sequence_gaps,
+            "latencyMs": _bench.latency_summary(measured.latencies),
+        }
+    )
 
 
 # === Galaxy Repository ===
