@@ -736,10 +736,20 @@ pub struct BenchReadBulkArgs {
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub bulk_size: u32,
     /// How long to measure, in seconds.
-    #[arg(long, default_value_t = 10.0, value_name = "S")]
+    #[arg(
+        long,
+        default_value_t = 10.0,
+        value_name = "S",
+        allow_negative_numbers = true
+    )]
     pub duration_seconds: f64,
     /// How long to run before measuring, in seconds.
-    #[arg(long, default_value_t = 2.0, value_name = "S")]
+    #[arg(
+        long,
+        default_value_t = 2.0,
+        value_name = "S",
+        allow_negative_numbers = true
+    )]
     pub warmup_seconds: f64,
     /// Per-tag ReadBulk timeout in milliseconds (0: the gateway's default).
     #[arg(long, default_value_t = 0, value_name = "MS")]
@@ -758,10 +768,20 @@ pub struct BenchStreamEventsArgs {
     #[command(flatten)]
     pub entries: ReferenceEntries,
     /// How long to measure, in seconds.
-    #[arg(long, default_value_t = 10.0, value_name = "S")]
+    #[arg(
+        long,
+        default_value_t = 10.0,
+        value_name = "S",
+        allow_negative_numbers = true
+    )]
     pub duration_seconds: f64,
     /// How long to read before measuring, in seconds.
-    #[arg(long, default_value_t = 2.0, value_name = "S")]
+    #[arg(
+        long,
+        default_value_t = 2.0,
+        value_name = "S",
+        allow_negative_numbers = true
+    )]
     pub warmup_seconds: f64,
     /// The MXAccess client name (also the session label).
     #[arg(long, default_value = "mxgw-bench", value_name = "NAME")]

@@ -146,33 +146,39 @@ pub async fn read_bulk(a: BenchReadBulkArgs, out: &Printer) -> anyhow::Result<()
         next = (next + bulk_size) % tags.len();
         batch
     };
-    let warm_until = Instant::now() + warmup;
-    while Instant::now() < warm_until {
-        // Warm-up failures are not counted, but a gateway that is down fails now.
-        session.read_bulk(server, window(), a.timeout_ms).await?;
-    }
-    let mut latencies = Vec::new();
-    let (mut calls, mut failed, mut results, mut cached) = (0u64, 0u64, 0u64, 0u64);
-    let started = Instant::now();
-    while started.elapsed() < duration || calls == 0 {
-        let call = Instant::now();
-        let outcome = session.read_bulk(server, window(), a.timeout_ms).await;
-        let took = call.elapsed();
-        calls += 1;
-        match outcome {
-            Ok(entries) => {
-                latencies.push(millis(took));
-                results += entries.len() as u64;
-                cached += entries.iter().filter(|e| e.was_cached).count() as u64;
-            }
-            Err(e) => {
-                failed += 1;
-                eprintln!("mxgw: warning: read-bulk call failed: {e}");
+    // Whatever happens from here, the session is closed (a failed warm-up
+    // call must not leave it, and its worker, behind).
+    let measured = async {
+        let warm_until = Instant::now() + warmup;
+        while Instant::now() < warm_until {
+            // Warm-up failures are not counted, but a gateway that is down fails now.
+            session.read_bulk(server, window(), a.timeout_ms).await?;
+        }
+        let mut latencies = Vec::new();
+        let (mut calls, mut failed, mut results, mut cached) = (0u64, 0u64, 0u64, 0u64);
+        let started = Instant::now();
+        while started.elapsed() < duration || calls == 0 {
+            let call = Instant::now();
+            let outcome = session.read_bulk(server, window(), a.timeout_ms).await;
+            let took = call.elapsed();
+            calls += 1;
+            match outcome {
+                Ok(entries) => {
+                    latencies.push(millis(took));
+                    results += entries.len() as u64;
+                    cached += entries.iter().filter(|e| e.was_cached).count() as u64;
+                }
+                Err(e) => {
+                    failed += 1;
+                    eprintln!("mxgw: warning: read-bulk call failed: {e}");
+                }
             }
         }
+        anyhow::Ok((calls, failed, results, cached, latencies, started.elapsed()))
     }
-    let elapsed = started.elapsed();
+    .await;
     close_reporting(&session).await;
+    let (calls, failed, results, cached, latencies, elapsed) = measured?;
     let successful = calls - failed;
     out.result(&Json::obj([
         ("language", Json::from("rust")),

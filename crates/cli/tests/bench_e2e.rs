@@ -51,18 +51,20 @@ struct Bench {
 
 impl Bench {
     fn start() -> Bench {
+        Self::start_with(&[])
+    }
+
+    fn start_with(extra: &[&str]) -> Bench {
         let state = tempfile::tempdir().unwrap();
-        let gw = RunningGateway::start(
-            &[
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--state-dir",
-                state.path().to_str().unwrap(),
-            ],
-            &[],
-            &[],
-        );
+        let mut args = vec![
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--state-dir",
+            state.path().to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let gw = RunningGateway::start(&args, &[], &[]);
         let key = std::fs::read_to_string(gw.bootstrap_key_file().unwrap())
             .unwrap()
             .trim()
@@ -216,4 +218,49 @@ fn bench_usage_errors_exit_2_and_unknown_tags_are_command_errors() {
         "0",
     ]);
     assert_eq!(out["failedCalls"], 0, "{out}");
+}
+
+#[test]
+fn a_failed_bench_still_closes_its_session() {
+    // One session at most: a bench that left its session open would make
+    // the next one fail with the session limit.
+    let bench = Bench::start_with(&["--max-sessions", "1", "--max-bulk-items", "10"]);
+    let too_many: Vec<String> = (0..11)
+        .map(|_| "TestChildObject.TestInt".to_string())
+        .collect();
+    let mut args = vec![
+        "bench-read-bulk",
+        "--duration-seconds",
+        "0.2",
+        "--warmup-seconds",
+        "0.2",
+    ];
+    for item in &too_many[..2] {
+        args.extend(["--item", item.as_str()]);
+    }
+    args.extend(["--bulk-size", "11"]);
+    let (code, stdout, stderr) = bench.run(&args);
+    assert_eq!(code, 1, "{stdout} {stderr}");
+    let err: Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(err["type"], "invalid-argument", "{err}");
+    let out = bench.json(&[
+        "bench-read-bulk",
+        "--item",
+        "TestChildObject.TestInt",
+        "--duration-seconds",
+        "0.2",
+        "--warmup-seconds",
+        "0",
+    ]);
+    assert_eq!(out["failedCalls"], 0, "{out}");
+    // Negative durations are refused by the bench, not taken for flags.
+    let (code, stdout, _) = bench.run(&[
+        "bench-stream-events",
+        "--item",
+        "X.Y",
+        "--duration-seconds",
+        "-1",
+    ]);
+    assert_eq!(code, 2, "{stdout}");
+    assert!(stdout.contains("non-negative"), "{stdout}");
 }
