@@ -36,7 +36,10 @@ use tokio::sync::mpsc;
 use tonic::{Request, Response, Status};
 
 #[derive(Debug, Parser)]
-#[command(version, about = "A minimal MxAccessGateway server streaming events from memory (benchmark baseline)")]
+#[command(
+    version,
+    about = "A minimal MxAccessGateway server streaming events from memory (benchmark baseline)"
+)]
 struct Args {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:0")]
@@ -69,7 +72,9 @@ fn ok_status() -> MxStatus {
 }
 
 fn now() -> prost_types::Timestamp {
-    let t = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let t = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
     prost_types::Timestamp {
         seconds: t.as_secs() as i64,
         nanos: t.subsec_nanos() as i32,
@@ -159,7 +164,11 @@ impl MxAccessGateway for Baseline {
                         .collect(),
                 })
             }
-            _ => return Err(Status::unimplemented("the baseline serves Register and SubscribeBulk only")),
+            _ => {
+                return Err(Status::unimplemented(
+                    "the baseline serves Register and SubscribeBulk only",
+                ))
+            }
         };
         Ok(Response::new(MxCommandReply {
             protocol_status: ProtocolStatus::Ok as i32,
@@ -192,13 +201,19 @@ impl MxAccessGateway for Baseline {
                 while due > 0 {
                     let n = due.min(size);
                     due -= n;
-                    if tx.send(Ok(batch(n, count, &mut next, &mut sequence))).await.is_err() {
+                    if tx
+                        .send(Ok(batch(n, count, &mut next, &mut sequence)))
+                        .await
+                        .is_err()
+                    {
                         return;
                     }
                 }
             }
         });
-        Ok(Response::new(Box::pin(tokio_stream::wrappers::ReceiverStream::new(rx))))
+        Ok(Response::new(Box::pin(
+            tokio_stream::wrappers::ReceiverStream::new(rx),
+        )))
     }
 
     type StreamAlarmsStream = BoxStream<AlarmEvent>;
@@ -243,7 +258,8 @@ async fn main() -> anyhow::Result<()> {
             MxAccessGatewayServer::new(service).max_decoding_message_size(64 * 1024 * 1024),
         )
         .serve_with_incoming_shutdown(
-            tokio_stream::wrappers::TcpListenerStream::new(listener),
+            // As the gateway does: no Nagle delay on accepted sockets.
+            tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true)),
             async {
                 let _ = tokio::signal::ctrl_c().await;
             },
