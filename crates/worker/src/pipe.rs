@@ -116,6 +116,9 @@ where
                     }
                 }
                 Ok(None) => break,
+                // The main loop has ended (a Shutdown, a closed session): the
+                // runtime is cancelling this read, which is no fault of the gateway.
+                Err(_) if in_tx.is_closed() => break,
                 Err(e) => {
                     error!(error = %e, "bad frame from the gateway");
                     break;
