@@ -13,9 +13,9 @@ use mxgateway_proto::v1::mx_access_gateway_server::MxAccessGatewayServer;
 use mxgateway_sim::{GalaxyModel, Plant, PlantConfig};
 use rand::Rng;
 use tokio::net::TcpListener;
-use tonic::transport::server::TcpIncoming;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
+use tonic::transport::server::TcpIncoming;
 use tonic::transport::{Identity, Server, ServerTlsConfig};
 use tracing::{info, warn};
 
