@@ -39,17 +39,25 @@ fn the_quick_harness_runs_every_system_and_prints_one_json_summary() {
         "{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    for row in ["gateway + Rust client", "baseline tonic + Rust client", "OPC UA peer"] {
+    for row in [
+        "gateway + Rust client",
+        "baseline tonic + Rust client",
+        "OPC UA peer",
+    ] {
         assert!(stdout.contains(row), "no {row} row: {stdout}");
     }
-    let summary: serde_json::Value =
-        serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    let summary: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
     assert_eq!(summary["items"], 10_000);
     for key in ["gatewayRust", "baselineRust", "readBulkRust"] {
         let result = &summary["results"][key];
         assert!(result.get("error").is_none(), "{key}: {result}");
         assert_eq!(result["language"], "rust", "{key}");
     }
-    assert!(summary["results"]["gatewayRust"]["totalEvents"].as_u64().unwrap() > 0);
+    assert!(
+        summary["results"]["gatewayRust"]["totalEvents"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
     assert!(summary["ratioToBaseline"]["gatewayRust"].is_number());
 }
