@@ -139,11 +139,60 @@ impl Object {
     }
 }
 
+/// Most points one scan slice executes (see [`ScanGroup::slices`]).
+pub(crate) const SCAN_SLICE_POINTS: usize = 256;
+
 /// Points that change on their own with one scan period.
 #[derive(Debug)]
 pub(crate) struct ScanGroup {
     pub period_ms: u64,
+    /// In object order, so an object's points are contiguous.
     pub points: Vec<(PointId, ObjectId)>,
+    /// Where each slice of a scan starts in `points` (the first is 0).
+    ///
+    /// An engine executes its objects one after another through the scan period,
+    /// so a large galaxy's changes do not all carry one timestamp and arrive as one
+    /// burst. A group of more than [`SCAN_SLICE_POINTS`] points is cut, at object
+    /// boundaries, into slices of about that many points (at most one per
+    /// millisecond of the period), and slice `k` of `n` executes `k/n` of the way
+    /// through the period. Every point still executes exactly once per scan, and
+    /// small groups (every hand-written galaxy) execute in one slice.
+    pub slices: Vec<usize>,
+}
+
+impl ScanGroup {
+    pub(crate) fn new(period_ms: u64, points: Vec<(PointId, ObjectId)>) -> ScanGroup {
+        let wanted = points
+            .len()
+            .div_ceil(SCAN_SLICE_POINTS)
+            .min(usize::try_from(period_ms).unwrap_or(usize::MAX))
+            .max(1);
+        let per_slice = points.len().div_ceil(wanted).max(1);
+        let mut slices = vec![0];
+        let mut i = per_slice;
+        while i < points.len() {
+            // Move the cut forward to the next object boundary.
+            while i < points.len() && points[i].1 == points[i - 1].1 {
+                i += 1;
+            }
+            if i < points.len() {
+                slices.push(i);
+            }
+            i += per_slice;
+        }
+        ScanGroup {
+            period_ms,
+            points,
+            slices,
+        }
+    }
+
+    /// The points of slice `k`.
+    pub(crate) fn slice(&self, k: usize) -> &[(PointId, ObjectId)] {
+        let start = self.slices[k];
+        let end = self.slices.get(k + 1).copied().unwrap_or(self.points.len());
+        &self.points[start..end]
+    }
 }
 
 pub(crate) struct Galaxy {
@@ -809,7 +858,7 @@ impl Galaxy {
                 .map(|(period_ms, mut points)| {
                     // Growth by doubling may have left up to half unused.
                     points.shrink_to_fit();
-                    ScanGroup { period_ms, points }
+                    ScanGroup::new(period_ms, points)
                 })
                 .collect(),
             topo_order: order.into_iter().map(|i| i as ObjectId).collect(),

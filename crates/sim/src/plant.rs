@@ -706,11 +706,14 @@ impl State {
         obj.schema.attrs[(point - obj.first_point) as usize].builtin == Some(Builtin::ScanState)
     }
 
-    /// One scan of group `g`: steps every generator, fans out changes.
-    fn tick_group(&mut self, g: usize, now: Timestamp) {
+    /// Slice `k` of a scan of group `g` (see `ScanGroup::slices`): steps its
+    /// generators, fans out changes. Slice 0 starts a new scan.
+    fn tick_slice(&mut self, g: usize, k: usize, now: Timestamp) {
         let galaxy = Arc::clone(&self.galaxy);
         let group = &galaxy.scan_groups[g];
-        self.ticks[g] += 1;
+        if k == 0 {
+            self.ticks[g] += 1;
+        }
         let tick = self.ticks[g];
         let mut alarm_work = Vec::new();
         let State {
@@ -720,7 +723,7 @@ impl State {
             connected,
             ..
         } = self;
-        for &(p, o) in &group.points {
+        for &(p, o) in group.slice(k) {
             if objects[o as usize].off_scan {
                 // Off-scan objects do not execute, so their values freeze.
                 continue;
@@ -758,7 +761,8 @@ impl State {
                 }
             }
         }
-        // Alarms after the whole scan, so conditions see this scan's values.
+        // Alarms after the slice (which holds whole objects), so conditions see
+        // this scan's values.
         for (o, attr) in alarm_work {
             self.evaluate_alarms_of(o, attr, now);
         }
@@ -791,6 +795,39 @@ impl State {
 
     fn flush(&mut self) -> Vec<Arc<ConnShared>> {
         self.fanout.flush(&self.conns)
+    }
+}
+
+/// When the slices of one scan group run (`Plant::run`).
+#[derive(Debug, Clone, Copy)]
+struct ScanSchedule {
+    period: Duration,
+    slices: usize,
+    /// When the current scan started (slice 0 ran, or runs).
+    scan_start: Instant,
+    next_slice: usize,
+}
+
+impl ScanSchedule {
+    fn due(&self) -> Instant {
+        // `slices` is at most the period in milliseconds, so this is exact enough.
+        self.scan_start
+            + self
+                .period
+                .mul_f64(self.next_slice as f64 / self.slices as f64)
+    }
+
+    /// Moves past the slice just run; a scan that ended more than a period ago
+    /// is not replayed.
+    fn advance(&mut self, now: Instant) {
+        self.next_slice += 1;
+        if self.next_slice == self.slices {
+            self.next_slice = 0;
+            self.scan_start += self.period;
+            if self.scan_start <= now {
+                self.scan_start = now + self.period;
+            }
+        }
     }
 }
 
@@ -991,9 +1028,11 @@ impl Plant {
         }
     }
 
-    /// Runs the signal generators until `cancel` fires. Each scan group ticks on its
-    /// own period from the moment `run` starts; ticks missed because the host was
-    /// too slow are skipped, not replayed. Run one of these per plant.
+    /// Runs the signal generators until `cancel` fires. Each scan group scans on
+    /// its own period from the moment `run` starts, a large group in slices spread
+    /// over the period (`ScanGroup::slices`); slices that fell due while the host
+    /// was busy run at once, but a whole period missed is skipped, not replayed.
+    /// Run one of these per plant.
     ///
     /// A deploy wakes it at once: scan groups whose period exists before and after
     /// the deploy keep their schedule, new periods start counting at the deploy,
@@ -1002,10 +1041,10 @@ impl Plant {
         let mut deploys = self.watch_deploys();
         let mut watching = true;
         let start = Instant::now();
-        let (mut galaxy, mut periods) = self.schedule();
-        let mut due: Vec<Instant> = periods.iter().map(|p| start + *p).collect();
+        let mut galaxy = Arc::clone(&self.state().galaxy);
+        let mut schedule = Self::schedule_of(&galaxy, &[], start);
         loop {
-            let next = due.iter().min().copied();
+            let next = schedule.iter().map(ScanSchedule::due).min();
             tokio::select! {
                 biased;
                 _ = cancel.cancelled() => return,
@@ -1022,29 +1061,13 @@ impl Plant {
                 let mut st = self.state();
                 if !Arc::ptr_eq(&st.galaxy, &galaxy) {
                     // A deploy replaced the galaxy: scan groups are matched by period.
-                    let new_periods: Vec<Duration> = st
-                        .galaxy
-                        .scan_groups
-                        .iter()
-                        .map(|g| Duration::from_millis(g.period_ms))
-                        .collect();
-                    due = new_periods
-                        .iter()
-                        .map(|p| match periods.iter().position(|old| old == p) {
-                            Some(g) => due[g],
-                            None => now + *p,
-                        })
-                        .collect();
-                    periods = new_periods;
                     galaxy = Arc::clone(&st.galaxy);
+                    schedule = Self::schedule_of(&galaxy, &schedule, now);
                 }
-                for (g, at) in due.iter_mut().enumerate() {
-                    if *at <= now {
-                        st.tick_group(g, stamp);
-                        *at += periods[g];
-                        if *at <= now {
-                            *at = now + periods[g];
-                        }
+                for (g, s) in schedule.iter_mut().enumerate() {
+                    while s.due() <= now {
+                        st.tick_slice(g, s.next_slice, stamp);
+                        s.advance(now);
                     }
                 }
                 st.flush()
@@ -1053,15 +1076,33 @@ impl Plant {
         }
     }
 
-    fn schedule(&self) -> (Arc<Galaxy>, Vec<Duration>) {
-        let st = self.state();
-        let periods = st
-            .galaxy
+    /// One schedule per scan group of `galaxy`; a group whose period had a
+    /// schedule in `old` keeps that schedule's scan start.
+    fn schedule_of(galaxy: &Galaxy, old: &[ScanSchedule], now: Instant) -> Vec<ScanSchedule> {
+        galaxy
             .scan_groups
             .iter()
-            .map(|g| Duration::from_millis(g.period_ms))
-            .collect();
-        (Arc::clone(&st.galaxy), periods)
+            .map(|g| {
+                let period = Duration::from_millis(g.period_ms);
+                let slices = g.slices.len();
+                match old.iter().find(|o| o.period == period) {
+                    Some(o) if o.next_slice < slices => ScanSchedule { slices, ..*o },
+                    // Fewer slices now: the current scan is over.
+                    Some(o) => ScanSchedule {
+                        period,
+                        slices,
+                        scan_start: o.scan_start + period,
+                        next_slice: 0,
+                    },
+                    None => ScanSchedule {
+                        period,
+                        slices,
+                        scan_start: now + period,
+                        next_slice: 0,
+                    },
+                }
+            })
+            .collect()
     }
 
     /// Opens a subscriber connection; `label` names it in diagnostics.

@@ -1160,3 +1160,79 @@ fn a_generated_million_attribute_galaxy_builds_quickly() {
     // Generous: unoptimised test builds on a busy two-core machine.
     assert!(elapsed < Duration::from_secs(30), "{elapsed:?}");
 }
+
+#[test]
+fn scan_slices_cut_large_groups_at_object_boundaries() {
+    use crate::galaxy::{ScanGroup, SCAN_SLICE_POINTS};
+    // Objects of 3 points: 1000 points need 4 slices of about 250, each cut moved
+    // forward to the next object.
+    let points: Vec<_> = (0..1000u32).map(|p| (p, p / 3)).collect();
+    let group = ScanGroup::new(100, points.clone());
+    assert_eq!(group.slices, vec![0, 252, 504, 756]);
+    let joined: Vec<_> = (0..group.slices.len())
+        .flat_map(|k| group.slice(k).to_vec())
+        .collect();
+    assert_eq!(joined, points);
+    for &start in &group.slices[1..] {
+        assert_ne!(points[start].1, points[start - 1].1);
+    }
+    // Small groups execute in one slice; a short period limits the slice count.
+    assert_eq!(
+        ScanGroup::new(100, points[..SCAN_SLICE_POINTS].to_vec()).slices,
+        vec![0]
+    );
+    assert_eq!(ScanGroup::new(2, points.clone()).slices.len(), 2);
+    assert_eq!(ScanGroup::new(100, Vec::new()).slices, vec![0]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_large_scan_group_executes_in_slices_spread_over_its_period() {
+    // 40 objects of 20 points: four slices of ten objects, 25 ms apart.
+    let plant = Plant::new(GalaxyModel::generated(40, 20, 100)).unwrap();
+    let (conn, mut updates) = plant.connect("slices");
+    let mut objects_of = HashMap::new();
+    for o in 1..=40 {
+        for a in 1..=20 {
+            let sub = objects_of.len() as u64;
+            conn.subscribe(
+                sub,
+                &format!("{}.{}", generated_tag_name(o), generated_attribute_name(a)),
+                "",
+                false,
+            );
+            objects_of.insert(sub, o);
+        }
+    }
+    drain(&mut updates).await;
+    let (cancel, task) = spawn_run(&plant);
+    let objects_changed = |got: Vec<Update>| {
+        let mut objects: Vec<usize> = got.iter().map(|u| objects_of[&u.sub_id]).collect();
+        objects.sort_unstable();
+        objects.dedup();
+        objects
+    };
+    // The first scan starts one period after `run`.
+    tokio::time::sleep(Duration::from_millis(101)).await;
+    assert_eq!(
+        objects_changed(drain(&mut updates).await),
+        (1..=10).collect::<Vec<_>>()
+    );
+    tokio::time::sleep(Duration::from_millis(25)).await;
+    assert_eq!(
+        objects_changed(drain(&mut updates).await),
+        (11..=20).collect::<Vec<_>>()
+    );
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(
+        objects_changed(drain(&mut updates).await),
+        (21..=40).collect::<Vec<_>>()
+    );
+    // The next scan starts over at the first slice.
+    tokio::time::sleep(Duration::from_millis(25)).await;
+    assert_eq!(
+        objects_changed(drain(&mut updates).await),
+        (1..=10).collect::<Vec<_>>()
+    );
+    cancel.cancel();
+    task.await.unwrap();
+}

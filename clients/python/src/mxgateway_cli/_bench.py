@@ -40,7 +40,13 @@ __all__ = [
     "rate",
     "round3",
     "stream_rate",
+    "SUBSCRIBE_CHUNK",
 ]
+
+
+SUBSCRIBE_CHUNK = 10_000
+"""Tags per SubscribeBulk call: the gateway's default ``max_bulk_items``, so a
+benchmark of any size works against a gateway with default limits (as in mxgw)."""
 
 
 def percentile(sorted_samples: Sequence[float], q: float) -> float:

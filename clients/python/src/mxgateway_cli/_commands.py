@@ -1868,7 +1868,10 @@ async def _bench_session(
     session = await client.open_session(client_name)
     try:
         server: int = await _step("register", session.register(client_name))
-        results = await _step("subscribe-bulk", session.subscribe_bulk(server, tags))
+        results = []
+        for start in range(0, len(tags), _bench.SUBSCRIBE_CHUNK):
+            chunk = tags[start : start + _bench.SUBSCRIBE_CHUNK]
+            results.extend(await _step("subscribe-bulk", session.subscribe_bulk(server, chunk)))
         failed = next((r for r in results if not r.was_successful), None)
         if failed is not None:
             raise CliError(
