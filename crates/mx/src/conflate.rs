@@ -9,11 +9,17 @@
 //! Events without a key (e.g. write completions) are never conflated; their
 //! number is bounded by whoever produces them (in-flight commands).
 //!
+//! The per-key index is kept only while it can be needed: it is built when the
+//! queue first reaches `capacity` and dropped again once the consumer has
+//! brought it down to half of that. A consumer that keeps up (the normal case)
+//! so costs no hashing at all; the rebuild is paid once per fill, by the pushes
+//! that filled the queue.
+//!
 //! [`ConflatingQueue::push_merging`] folds differently: the replaced entry is
 //! handed to a merge function with the new one (buffered data changes keep
 //! the samples of both), so what "latest" means is the caller's choice.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::hash::Hash;
 
 /// What [`ConflatingQueue::push`] did with an event.
@@ -35,8 +41,10 @@ pub struct ConflatingQueue<K, E> {
     slots: VecDeque<Option<Slot<K, E>>>,
     /// Absolute position of `slots[0]`.
     base: u64,
-    /// Latest pending absolute position per key.
-    latest: HashMap<K, u64>,
+    /// Latest pending absolute position per key; maintained only while
+    /// `indexed` (see the module documentation).
+    latest: crate::HandleMap<K, u64>,
+    indexed: bool,
     live: usize,
     tombstones: usize,
     capacity: usize,
@@ -49,7 +57,8 @@ impl<K: Hash + Eq + Clone, E> ConflatingQueue<K, E> {
         ConflatingQueue {
             slots: VecDeque::new(),
             base: 0,
-            latest: HashMap::new(),
+            latest: crate::HandleMap::default(),
+            indexed: false,
             live: 0,
             tombstones: 0,
             capacity: capacity.max(1),
@@ -90,6 +99,9 @@ impl<K: Hash + Eq + Clone, E> ConflatingQueue<K, E> {
         let mut outcome = Push::Appended;
         if let Some(k) = &key {
             if self.live >= self.capacity {
+                if !self.indexed {
+                    self.build_index();
+                }
                 if let Some(&pos) = self.latest.get(k) {
                     let idx = (pos - self.base) as usize;
                     if let Some(old) = self.slots[idx].take() {
@@ -102,8 +114,10 @@ impl<K: Hash + Eq + Clone, E> ConflatingQueue<K, E> {
                     }
                 }
             }
-            let pos = self.base + self.slots.len() as u64;
-            self.latest.insert(k.clone(), pos);
+            if self.indexed {
+                let pos = self.base + self.slots.len() as u64;
+                self.latest.insert(k.clone(), pos);
+            }
         }
         self.slots.push_back(Some(Slot { key, event, folded }));
         self.live += 1;
@@ -120,9 +134,14 @@ impl<K: Hash + Eq + Clone, E> ConflatingQueue<K, E> {
                 None => self.tombstones -= 1,
                 Some(slot) => {
                     self.live -= 1;
-                    if let Some(k) = slot.key {
-                        if self.latest.get(&k) == Some(&pos) {
-                            self.latest.remove(&k);
+                    if self.indexed {
+                        if self.live <= self.capacity / 2 {
+                            self.latest.clear();
+                            self.indexed = false;
+                        } else if let Some(k) = slot.key {
+                            if self.latest.get(&k) == Some(&pos) {
+                                self.latest.remove(&k);
+                            }
                         }
                     }
                     return Some((slot.event, slot.folded));
@@ -142,6 +161,17 @@ impl<K: Hash + Eq + Clone, E> ConflatingQueue<K, E> {
         }
     }
 
+    /// Indexes every pending keyed entry by its latest position.
+    fn build_index(&mut self) {
+        self.latest.clear();
+        for (i, slot) in self.slots.iter().enumerate() {
+            if let Some(Slot { key: Some(k), .. }) = slot {
+                self.latest.insert(k.clone(), self.base + i as u64);
+            }
+        }
+        self.indexed = true;
+    }
+
     /// Rebuilds the deque without tombstones once they outnumber live entries,
     /// so a long stall cannot grow memory with dead slots.
     fn maybe_compact(&mut self) {
@@ -154,7 +184,7 @@ impl<K: Hash + Eq + Clone, E> ConflatingQueue<K, E> {
             if let Some(slot) = slot {
                 let old_pos = old_base + i as u64;
                 let new_pos = self.base + self.slots.len() as u64;
-                if let Some(k) = &slot.key {
+                if let (true, Some(k)) = (self.indexed, &slot.key) {
                     if let Some(p) = self.latest.get_mut(k) {
                         if *p == old_pos {
                             *p = new_pos;
@@ -213,6 +243,34 @@ mod tests {
         // The first 100 pushes of round 0 stayed in FIFO mode (keys 0..100);
         // every key's final value is the last round.
         assert!(last.contains_key(&999));
+    }
+
+    #[test]
+    fn conflation_stays_exact_across_index_drops_and_rebuilds() {
+        // Fill past capacity, drain below half (the index goes), fill again:
+        // each round must fold exactly the older pending entries of a key.
+        let mut q = ConflatingQueue::new(4);
+        let mut next = 0;
+        for round in 0..5 {
+            for key in 0..8u32 {
+                q.push(Some(key % 3), next);
+                next += 1;
+            }
+            let mut out = Vec::new();
+            q.drain_up_to(q.len() - 1, &mut out);
+            let events: Vec<i32> = out.iter().map(|(e, _)| *e).collect();
+            assert!(
+                events.windows(2).all(|w| w[0] < w[1]),
+                "round {round}: {events:?}"
+            );
+            assert_eq!(q.len(), 1);
+        }
+        // What is left is the last event pushed.
+        assert_eq!(q.pop().map(|(e, _)| e), Some(next - 1));
+        assert!(q.is_empty());
+        // Capacity 4, 3 keys: the first round appends 4 and folds 4; each later
+        // round starts with 1 left, appends 3 and folds 5.
+        assert_eq!(q.conflated_total(), 4 + 4 * 5);
     }
 
     #[test]

@@ -17,6 +17,12 @@ pub use status::{
 };
 pub use value::{DataType, MxValue, Timestamp, ValueError, Vtq};
 
+/// A map keyed by handles or ids (integers the runtime hands out, never text a
+/// client chose) on the event path. `foldhash` hashes such keys several times
+/// faster than the standard SipHash and is still seeded per process; at a
+/// million events a second, every event does a few of these lookups.
+pub type HandleMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+
 /// The most samples one buffered item holds for delivery (in the worker
 /// between two buffered update intervals, and in the gateway's merged events
 /// while a consumer falls behind). Beyond it the oldest samples are dropped

@@ -17,6 +17,7 @@ mod buffered;
 mod bulk;
 mod pipe;
 pub mod semantics;
+mod slab;
 
 pub use buffered::effective_interval_ms;
 pub use bulk::DEFAULT_READ_TIMEOUT_MS;

@@ -40,7 +40,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
 use std::pin::Pin;
 
-use mxgateway_mx::{hresult, quality, AllowList, DataType, MxStatus};
+use mxgateway_mx::{hresult, quality, AllowList, DataType, HandleMap, MxStatus};
 use mxgateway_proto::v1::{
     mx_command::Command, mx_command_reply, mx_event, MxCommand, MxCommandReply, MxEvent, MxValue,
     OnDataChange, OnWriteComplete, OperationComplete, ProtocolStatus,
@@ -164,13 +164,13 @@ impl TagConstraints {
 /// One session's MXAccess state. Owned by the worker's main loop.
 pub struct MxSession<B: Backend> {
     pub(crate) backend: B,
-    pub(crate) servers: HashMap<i32, Server>,
+    pub(crate) servers: HandleMap<i32, Server>,
     next_server: i32,
-    pub(crate) items: HashMap<i32, Item>,
+    pub(crate) items: crate::slab::HandleSlab<Item>,
     free_items: BTreeSet<i32>,
     next_item: i32,
     /// Advised items by subscription id.
-    subscriptions: HashMap<u64, i32>,
+    subscriptions: HandleMap<u64, i32>,
     next_subscription: u64,
     sequence: u64,
     /// Accepted writes, in the order they were accepted, to `write_pump`.
@@ -297,12 +297,12 @@ impl<B: Backend> MxSession<B> {
         tokio::spawn(write_pump(backend.clone(), queue, write_done));
         MxSession {
             backend,
-            servers: HashMap::new(),
+            servers: HandleMap::default(),
             next_server: 1,
-            items: HashMap::new(),
+            items: crate::slab::HandleSlab::default(),
             free_items: BTreeSet::new(),
             next_item: 1,
-            subscriptions: HashMap::new(),
+            subscriptions: HandleMap::default(),
             next_subscription: 1,
             sequence: 0,
             writes,
@@ -487,7 +487,7 @@ impl<B: Backend> MxSession<B> {
             .items
             .iter()
             .filter(|(_, i)| i.server_handle == server_handle)
-            .map(|(h, _)| *h)
+            .map(|(h, _)| h)
             .collect();
         let ended: Vec<u64> = handles.iter().filter_map(|&h| self.end_advise(h)).collect();
         self.unsubscribe_many(ended).await?;
