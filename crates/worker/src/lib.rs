@@ -47,6 +47,9 @@ pub fn process_main() -> i32 {
         }
     };
     let code = runtime.block_on(run(tokio::io::stdin(), tokio::io::stdout()));
-    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    // `run` has flushed every frame. What may still run is the blocking read of
+    // stdin, which no timeout can interrupt: waiting for it made every
+    // CloseSession take a full second, so the process leaves it behind.
+    runtime.shutdown_background();
     code
 }
