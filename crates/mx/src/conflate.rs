@@ -201,6 +201,7 @@ impl<K: Hash + Eq + Clone, E> ConflatingQueue<K, E> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
 
     #[test]
     fn fifo_below_capacity() {
