@@ -68,6 +68,28 @@ pub enum Handled {
     Later(LaterReply),
 }
 
+/// A subscription id: a sequence number in the high 32 bits and the item
+/// handle in the low 32 (0 for ReadBulk's reads). An update so names its item
+/// directly, which spares the event path a lookup in a table of every
+/// subscription, and the sequence tells a re-advised item's updates from those
+/// of its previous advise.
+fn subscription_id(sequence: u32, item_handle: i32) -> u64 {
+    (u64::from(sequence) << 32) | u64::from(item_handle as u32)
+}
+
+/// The item whose current advise has subscription `id`; `None` for a
+/// ReadBulk read, or an advise that has ended (its late updates are dropped).
+fn advised_item(items: &mut crate::slab::HandleSlab<Item>, id: u64) -> Option<&mut Item> {
+    items
+        .get_mut(&item_of(id))
+        .filter(|item| item.advise.as_ref().map(|a| a.subscription_id) == Some(id))
+}
+
+/// The item handle part of a subscription id.
+fn item_of(subscription_id: u64) -> i32 {
+    subscription_id as u32 as i32
+}
+
 pub(crate) struct Advise {
     pub(crate) subscription_id: u64,
 }
@@ -169,9 +191,8 @@ pub struct MxSession<B: Backend> {
     pub(crate) items: crate::slab::HandleSlab<Item>,
     free_items: BTreeSet<i32>,
     next_item: i32,
-    /// Advised items by subscription id.
-    subscriptions: HandleMap<u64, i32>,
-    next_subscription: u64,
+    /// The sequence part of the next subscription id (see [`subscription_id`]).
+    next_subscription: u32,
     sequence: u64,
     /// Accepted writes, in the order they were accepted, to `write_pump`.
     writes: mpsc::UnboundedSender<QueuedWrite>,
@@ -302,7 +323,6 @@ impl<B: Backend> MxSession<B> {
             items: crate::slab::HandleSlab::default(),
             free_items: BTreeSet::new(),
             next_item: 1,
-            subscriptions: HandleMap::default(),
             next_subscription: 1,
             sequence: 0,
             writes,
@@ -316,13 +336,24 @@ impl<B: Backend> MxSession<B> {
 
     /// Items currently advised (for diagnostics and tests).
     pub fn advised_count(&self) -> usize {
-        self.subscriptions.len()
+        self.items
+            .iter()
+            .filter(|(_, i)| i.advise.is_some())
+            .count()
     }
 
+    /// A fresh id for a subscription that is not an item's advise (ReadBulk's
+    /// temporary reads): its item part is 0, which no item handle is.
     pub(crate) fn next_subscription_id(&mut self) -> u64 {
-        let id = self.next_subscription;
-        self.next_subscription += 1;
-        id
+        self.subscription_id_for(0)
+    }
+
+    fn subscription_id_for(&mut self, item_handle: i32) -> u64 {
+        let sequence = self.next_subscription;
+        // Wraps after 2^32 - 1 subscriptions, skipping 0; an id could only
+        // collide with one of the same handle that many subscriptions ago.
+        self.next_subscription = self.next_subscription.checked_add(1).unwrap_or(1);
+        subscription_id(sequence, item_handle)
     }
 
     pub(crate) fn next_sequence(&mut self) -> u64 {
@@ -623,11 +654,11 @@ impl<B: Backend> MxSession<B> {
         item_handle: i32,
         supervisory: bool,
     ) -> Option<plant::Subscribe> {
-        let subscription_id = self.next_subscription_id();
-        let item = self.items.get_mut(&item_handle)?;
-        if item.advise.is_some() {
+        if self.items.get(&item_handle)?.advise.is_some() {
             return None;
         }
+        let subscription_id = self.subscription_id_for(item_handle);
+        let item = self.items.get_mut(&item_handle)?;
         item.advise = Some(Advise { subscription_id });
         item.resolved = false;
         item.last = None;
@@ -641,7 +672,6 @@ impl<B: Backend> MxSession<B> {
             context: item.context.clone(),
             supervisory,
         };
-        self.subscriptions.insert(subscription_id, item_handle);
         Some(request)
     }
 
@@ -656,10 +686,8 @@ impl<B: Backend> MxSession<B> {
         let ids: Vec<u64> = requests.iter().map(|r| r.subscription_id).collect();
         if let Err(e) = self.backend.subscribe_many(requests).await {
             for id in ids {
-                if let Some(handle) = self.subscriptions.remove(&id) {
-                    if let Some(item) = self.items.get_mut(&handle) {
-                        item.advise = None;
-                    }
+                if let Some(item) = advised_item(&mut self.items, id) {
+                    item.advise = None;
                 }
             }
             return Err(backend_failure(e));
@@ -700,7 +728,6 @@ impl<B: Backend> MxSession<B> {
             buffer.clear();
         }
         self.buffered_pending.remove(&item_handle);
-        self.subscriptions.remove(&advise.subscription_id);
         Some(advise.subscription_id)
     }
 
@@ -843,11 +870,9 @@ impl<B: Backend> MxSession<B> {
     /// subscriptions that ended meanwhile, and completes ReadBulk entries.
     pub fn on_updates(&mut self, updates: Vec<plant::Update>, events: &mut Vec<MxEvent>) {
         for update in updates {
-            let Some(&item_handle) = self.subscriptions.get(&update.subscription_id) else {
+            let item_handle = item_of(update.subscription_id);
+            let Some(item) = advised_item(&mut self.items, update.subscription_id) else {
                 self.on_read_update(update);
-                continue;
-            };
-            let Some(item) = self.items.get_mut(&item_handle) else {
                 continue;
             };
             let (change, data_type) = data_change(update);
