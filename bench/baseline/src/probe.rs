@@ -8,6 +8,14 @@
 //!   events, session B writes a fresh value every `--interval-ms`; the time
 //!   from just before B's Write call to A receiving that value is one sample.
 //!
+//! - `memory`: gateway plus worker memory per advised item. It reads the
+//!   resident memory of the gateway (`--gateway-pid`) and its child processes
+//!   from `/proc` after opening a session, subscribes every tag of
+//!   `--items-file` while draining the event stream (as a client would), waits
+//!   for the initial values to be delivered, and reads it again: the growth
+//!   divided by the tags is the cost of one advised item. The galaxy's own points
+//!   exist before and after, so they are not counted. Linux only.
+//!
 //! Each prints one JSON line; latencies use the percentile algorithm of the
 //! bench commands (`fixtures/bench-schema.json`). A tool under `bench/`, run
 //! by `bench/run`; never a dependency of the product.
@@ -50,6 +58,15 @@ enum Probe {
         /// Sessions opened at the same moment.
         #[arg(long, default_value_t = 200)]
         concurrent: usize,
+    },
+    /// Resident memory of the gateway and its workers per advised item.
+    Memory {
+        /// Tags to subscribe, one per line.
+        #[arg(long)]
+        items_file: std::path::PathBuf,
+        /// The gateway process (its child processes are its workers).
+        #[arg(long)]
+        gateway_pid: u32,
     },
     /// Write in one session → OnDataChange in another.
     WriteLatency {
@@ -159,6 +176,111 @@ async fn sessions(
     }))
 }
 
+/// Resident bytes of `pid` alone (Linux `/proc`).
+fn own_resident_bytes(pid: u32) -> anyhow::Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .with_context(|| format!("reading /proc/{pid}/status"))?;
+    let kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .context("no VmRSS")?;
+    Ok(kib * 1024)
+}
+
+/// Resident bytes of `pid`'s children, recursively.
+fn children_resident_bytes(pid: u32) -> anyhow::Result<u64> {
+    let mut total = 0;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task"))? {
+        let children = std::fs::read_to_string(task?.path().join("children")).unwrap_or_default();
+        for child in children.split_whitespace().filter_map(|c| c.parse().ok()) {
+            total += own_resident_bytes(child).unwrap_or(0) + children_resident_bytes(child)?;
+        }
+    }
+    Ok(total)
+}
+
+async fn memory(
+    client: &GatewayClient,
+    items_file: &std::path::Path,
+    gateway_pid: u32,
+) -> anyhow::Result<serde_json::Value> {
+    let tags: Vec<String> = std::fs::read_to_string(items_file)
+        .with_context(|| format!("reading {}", items_file.display()))?
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect();
+    let session = client.open_session("probe-memory").await?;
+    let result = async {
+        let server = session.register("probe-memory").await?;
+        let mut events = session.stream_event_batches().await?;
+        let delivered = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let drain = tokio::spawn({
+            let delivered = delivered.clone();
+            async move {
+                while let Some(Ok(batch)) = events.next().await {
+                    delivered.fetch_add(
+                        batch.events.len() as u64,
+                        std::sync::atomic::Ordering::Relaxed,
+                    );
+                }
+            }
+        });
+        let before = (
+            own_resident_bytes(gateway_pid)?,
+            children_resident_bytes(gateway_pid)?,
+        );
+        let started = Instant::now();
+        for chunk in tags.chunks(10_000) {
+            let results = session.subscribe_bulk(server, chunk).await?;
+            if let Some(bad) = results.iter().find(|r| !r.was_successful) {
+                anyhow::bail!(
+                    "subscribing {} failed: {}",
+                    bad.item_definition,
+                    bad.message
+                );
+            }
+        }
+        let subscribe_ms = millis(started.elapsed());
+        // Every advised item raises its initial value; wait until they are all
+        // through, so queued events are not counted as the items' cost.
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while delivered.load(std::sync::atomic::Ordering::Relaxed) < tags.len() as u64
+            && Instant::now() < deadline
+        {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let after = (
+            own_resident_bytes(gateway_pid)?,
+            children_resident_bytes(gateway_pid)?,
+        );
+        drain.abort();
+        anyhow::Ok((
+            before,
+            after,
+            subscribe_ms,
+            delivered.load(std::sync::atomic::Ordering::Relaxed),
+        ))
+    }
+    .await;
+    session.close().await.ok();
+    let (before, after, subscribe_ms, delivered) = result?;
+    let per_item = |b: u64, a: u64| round3(a.saturating_sub(b) as f64 / tags.len().max(1) as f64);
+    Ok(serde_json::json!({
+        "probe": "memory",
+        "items": tags.len(),
+        "subscribeMs": round3(subscribe_ms),
+        "initialValuesDelivered": delivered,
+        "gatewayResidentBytes": [before.0, after.0],
+        "workerResidentBytes": [before.1, after.1],
+        "gatewayBytesPerItem": per_item(before.0, after.0),
+        "workerBytesPerItem": per_item(before.1, after.1),
+        "bytesPerItem": per_item(before.0 + before.1, after.0 + after.1),
+    }))
+}
+
 async fn advised(session: &Session, item: &str) -> anyhow::Result<(i32, i32)> {
     let server = session.register("probe").await.context("Register")?;
     let handle = session.add_item(server, item).await.context("AddItem")?;
@@ -242,6 +364,10 @@ async fn main() -> anyhow::Result<()> {
     .await?;
     let out = match args.probe {
         Probe::Sessions { count, concurrent } => sessions(&client, count, concurrent).await?,
+        Probe::Memory {
+            items_file,
+            gateway_pid,
+        } => memory(&client, &items_file, gateway_pid).await?,
         Probe::WriteLatency {
             item,
             count,
