@@ -251,6 +251,24 @@ def test_latencies_run_from_the_source_timestamp_to_the_receipt() -> None:
     assert m.latencies == [250.0, 0.0]
 
 
+def test_a_measurement_counts_batches_as_the_tally_does() -> None:
+    batches = [
+        pb.StreamEventsReply(events=[data_change(1, 100), data_change(2, 100)]),
+        pb.StreamEventsReply(conflated_since_last=3, events=[data_change(6, 100)]),
+        pb.StreamEventsReply(),
+        pb.StreamEventsReply(events=[data_change(7, None), data_change(10, 100)]),
+    ]
+    m = StreamMeasurement()
+    tally = StreamTally()
+    for b in batches:
+        m.add(b, received=100.0)
+        tally.batch(b)
+    assert (m.tally.events, m.tally.conflated, m.tally.sequence_gaps) == (5, 3, 5)
+    assert (tally.events, tally.conflated, tally.sequence_gaps) == (5, 3, 5)
+    assert m.tally.last_sequence == tally.last_sequence == 10
+    assert m.tally.data_changes == 5
+
+
 # === the stream loop ===
 
 

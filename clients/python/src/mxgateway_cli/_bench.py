@@ -222,13 +222,34 @@ class StreamMeasurement:
     elapsed: float = 0.0
 
     def add(self, reply: pb.StreamEventsReply, received: float) -> None:
-        """Counts a batch received at ``received`` (Unix seconds)."""
-        self.tally.batch(reply)
-        for event in reply.events:
-            if event.WhichOneof("kind") == "data_change":
-                self.tally.data_changes += 1
-                if event.data_change.HasField("timestamp"):
-                    self.latencies.append(age_ms(event.data_change.timestamp, received))
+        """Counts a batch received at ``received`` (Unix seconds).
+
+        The same counts as :meth:`StreamTally.batch` plus the latencies, in one
+        pass with the lookups hoisted: this loop runs for every event, and at a
+        few hundred thousand events a second it is the Python client's cost."""
+        tally = self.tally
+        tally.conflated += reply.conflated_since_last
+        events = reply.events
+        tally.events += len(events)
+        last = tally.last_sequence
+        gaps = 0
+        changes = 0
+        latency = self.latencies.append
+        for event in events:
+            sequence = event.worker_sequence
+            if last is not None and sequence > last + 1:
+                gaps += sequence - last - 1
+            last = sequence
+            if event.HasField("data_change"):
+                changes += 1
+                change = event.data_change
+                if change.HasField("timestamp"):
+                    t = change.timestamp
+                    age = (received - (t.seconds + t.nanos / 1e9)) * 1000.0
+                    latency(age if age > 0.0 else 0.0)
+        tally.last_sequence = last
+        tally.sequence_gaps += gaps
+        tally.data_changes += changes
 
 
 class StreamEnded(Exception):
