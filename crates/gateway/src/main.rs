@@ -56,7 +56,9 @@ struct ServeArgs {
     galaxy: Option<PathBuf>,
     /// Serve a generated galaxy instead: OBJECTSxATTRIBUTES[@SCAN_MS], e.g. 100x10@1000 is
     /// GenObj_000001.Attr_0001 ... GenObj_000100.Attr_0010, every value changing each scan
-    /// (default 1000 ms). Deterministic: the same spec gives the same galaxy.
+    /// (default 1000 ms), so OBJECTS×ATTRIBUTES×1000/SCAN_MS changes a second, spread evenly
+    /// over the period in slices of about 256 attributes. Deterministic: the same spec gives
+    /// the same galaxy. The load setting of the benchmarks (bench/run).
     #[arg(long, value_name = "SPEC", value_parser = parse_generated_galaxy)]
     generated_galaxy: Option<GeneratedGalaxy>,
     /// Browse a real Galaxy Repository on SQL Server instead of the simulated galaxy's embedded
