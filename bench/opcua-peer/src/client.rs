@@ -9,8 +9,10 @@
 //! reaches the application) and records, per notification, the latency from
 //! its SourceTimestamp and any counter values skipped since the item's
 //! previous notification. Only notifications received between the end of
-//! the warm-up and the end of the measured window are counted.
+//! the warm-up and the end of the measured window are counted. See
+//! [`Recorder`] for responses handled out of order.
 
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -28,25 +30,57 @@ use crate::server::{item_node_id, NAMESPACE};
 use crate::{tuning, ClientArgs, ScratchDir};
 
 /// What the callbacks share with the measuring task.
+///
+/// Publish responses may be handled out of order: the client keeps several
+/// publish requests in flight and two responses that arrive together can be
+/// processed either way round. Neither count below treats that as a loss:
+/// a counter value older than the item's latest takes back one conflated
+/// change, and a sequence number is a gap only while it is still missing.
 struct Recorder {
     measuring: bool,
-    /// The last counter value seen per item (index = client handle - 1);
+    /// The highest counter value seen per item (index = client handle - 1);
     /// `u64::MAX` until the first notification.
     last: Vec<u64>,
+    /// Per subscription (in creation order).
+    sequences: Vec<Sequences>,
     total_events: u64,
     conflated_events: u64,
-    sequence_gaps: u64,
     latencies_ms: Vec<f64>,
 }
 
+/// The NotificationMessage sequence numbers of one subscription.
+#[derive(Default)]
+struct Sequences {
+    highest: Option<u32>,
+    /// Numbers skipped since measuring began and not received since.
+    missing: BTreeSet<u32>,
+}
+
+impl Sequences {
+    fn received(&mut self, sequence: u32, measuring: bool) {
+        match self.highest {
+            Some(highest) if sequence > highest => {
+                if measuring {
+                    self.missing.extend(highest + 1..sequence);
+                }
+                self.highest = Some(sequence);
+            }
+            Some(_) => {
+                self.missing.remove(&sequence);
+            }
+            None => self.highest = Some(sequence),
+        }
+    }
+}
+
 impl Recorder {
-    fn new(items: usize) -> Self {
+    fn new(items: usize, subscriptions: usize) -> Self {
         Recorder {
             measuring: false,
             last: vec![u64::MAX; items],
+            sequences: (0..subscriptions).map(|_| Sequences::default()).collect(),
             total_events: 0,
             conflated_events: 0,
-            sequence_gaps: 0,
             latencies_ms: Vec::new(),
         }
     }
@@ -57,27 +91,38 @@ impl Recorder {
         };
         let previous = *last;
         if let Some(counter) = counter {
-            *last = counter;
+            if previous == u64::MAX || counter > previous {
+                *last = counter;
+            }
         }
         if !self.measuring {
             return;
         }
         self.total_events += 1;
-        if let Some(counter) = counter {
-            if previous != u64::MAX && counter > previous + 1 {
+        match counter {
+            Some(counter) if previous != u64::MAX && counter > previous + 1 => {
                 self.conflated_events += counter - previous - 1;
             }
+            // A late change, counted as conflated when a newer one came first.
+            Some(counter) if previous != u64::MAX && counter < previous => {
+                self.conflated_events = self.conflated_events.saturating_sub(1);
+            }
+            _ => {}
         }
         if let Some(latency_ms) = latency_ms {
             self.latencies_ms.push(latency_ms);
         }
     }
+
+    fn sequence_gaps(&self) -> u64 {
+        self.sequences.iter().map(|s| s.missing.len() as u64).sum()
+    }
 }
 
-/// The callback of one subscription.
+/// The callback of subscription number `index`.
 struct Callback {
     recorder: Arc<Mutex<Recorder>>,
-    last_sequence: Option<u32>,
+    index: usize,
 }
 
 impl OnSubscriptionNotificationCore for Callback {
@@ -92,13 +137,8 @@ impl OnSubscriptionNotificationCore for Callback {
             return;
         };
         let mut recorder = self.recorder.lock().unwrap();
-        let sequence = notification.sequence_number;
-        if let Some(last) = self.last_sequence {
-            if recorder.measuring && sequence > last.wrapping_add(1) {
-                recorder.sequence_gaps += u64::from(sequence - last - 1);
-            }
-        }
-        self.last_sequence = Some(sequence);
+        let measuring = recorder.measuring;
+        recorder.sequences[self.index].received(notification.sequence_number, measuring);
         for object in data {
             let Some(changes) = object.into_inner_as::<DataChangeNotification>() else {
                 continue;
@@ -169,8 +209,11 @@ pub async fn run(args: ClientArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("{NAMESPACE} is not served at {}", args.endpoint))?;
 
-    let recorder = Arc::new(Mutex::new(Recorder::new(items)));
     let per_subscription = items.div_ceil(args.subscriptions as usize);
+    let recorder = Arc::new(Mutex::new(Recorder::new(
+        items,
+        items.div_ceil(per_subscription),
+    )));
     let mut tags = 0;
     let mut subscription_ids = Vec::new();
     let (keep_alive_count, lifetime_count) =
@@ -187,7 +230,7 @@ pub async fn run(args: ClientArgs) -> anyhow::Result<()> {
                 true,
                 Callback {
                     recorder: recorder.clone(),
-                    last_sequence: None,
+                    index: subscription_ids.len(),
                 },
             )
             .await
@@ -237,7 +280,7 @@ pub async fn run(args: ClientArgs) -> anyhow::Result<()> {
             started.elapsed(),
             r.total_events,
             r.conflated_events,
-            r.sequence_gaps,
+            r.sequence_gaps(),
             std::mem::take(&mut r.latencies_ms),
         )
     };
@@ -281,4 +324,36 @@ pub async fn run(args: ClientArgs) -> anyhow::Result<()> {
         println!("latency ms: {}", json["latencyMs"]);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skipped_counters_are_conflated_unless_they_arrive_late() {
+        let mut r = Recorder::new(2, 1);
+        r.data_change(1, Some(1), None);
+        r.measuring = true;
+        r.data_change(1, Some(4), Some(1.0)); // 2 and 3 skipped
+        assert_eq!(r.conflated_events, 2);
+        r.data_change(1, Some(3), Some(1.0)); // 3 came after all
+        assert_eq!(r.conflated_events, 1);
+        r.data_change(1, Some(5), Some(1.0));
+        r.data_change(2, Some(7), Some(1.0)); // first sight of item 2
+        assert_eq!((r.total_events, r.conflated_events), (4, 1));
+        assert_eq!(r.latencies_ms.len(), 4);
+    }
+
+    #[test]
+    fn sequence_numbers_out_of_order_are_not_gaps() {
+        let mut s = Sequences::default();
+        s.received(10, true);
+        s.received(12, true);
+        s.received(11, true);
+        s.received(15, true);
+        assert_eq!(s.missing.iter().copied().collect::<Vec<_>>(), vec![13, 14]);
+        s.received(13, true);
+        assert_eq!(s.missing.len(), 1);
+    }
 }
