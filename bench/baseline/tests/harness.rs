@@ -19,7 +19,12 @@ fn bin_dir() -> PathBuf {
 fn the_quick_harness_runs_every_system_and_prints_one_json_summary() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let bins = bin_dir();
-    for name in ["mxgateway", "mxgw", "mxgateway-bench-baseline"] {
+    for name in [
+        "mxgateway",
+        "mxgw",
+        "mxgateway-bench-baseline",
+        "mxgateway-bench-probe",
+    ] {
         assert!(
             bins.join(name).exists(),
             "{name} is not built in {}: run cargo build --workspace --bins",
@@ -60,4 +65,17 @@ fn the_quick_harness_runs_every_system_and_prints_one_json_summary() {
             > 0
     );
     assert!(summary["ratioToBaseline"]["gatewayRust"].is_number());
+    // The probes ran and reported what the targets need.
+    let results = &summary["results"];
+    for key in ["writeLatency", "sessions", "memory"] {
+        assert!(results[key].get("error").is_none(), "{key}: {}", results[key]);
+    }
+    assert!(results["writeLatency"]["writes"].as_u64().unwrap() > 0);
+    assert!(results["writeLatency"]["latencyMs"]["p99"].is_number());
+    assert_eq!(results["sessions"]["concurrentOpened"], 200);
+    assert_eq!(results["sessions"]["concurrentFailed"], 0);
+    assert!(results["sessions"]["sequentialOpenMs"]["p50"].is_number());
+    assert_eq!(results["memory"]["items"], 100_000);
+    assert_eq!(results["memory"]["initialValuesDelivered"], 100_000);
+    assert!(results["memory"]["bytesPerItem"].as_f64().unwrap() > 0.0);
 }
