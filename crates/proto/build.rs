@@ -24,6 +24,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     tonic_prost_build::configure()
         .build_server(true)
         .build_client(true)
+        // Contiguous encoding and decoding (src/codec.rs).
+        .codec_path("crate::codec::FlatCodec")
         .skip_debug([
             "mxgateway.v1.AuthenticateUserCommand",
             "mxgateway.plant.v1.Authenticate",

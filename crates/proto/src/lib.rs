@@ -10,6 +10,7 @@
 #![allow(clippy::large_enum_variant, clippy::doc_lazy_continuation)]
 
 mod buffered;
+pub mod codec;
 mod convert;
 mod redact;
 
