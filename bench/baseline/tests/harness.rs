@@ -68,7 +68,11 @@ fn the_quick_harness_runs_every_system_and_prints_one_json_summary() {
     // The probes ran and reported what the targets need.
     let results = &summary["results"];
     for key in ["writeLatency", "sessions", "memory"] {
-        assert!(results[key].get("error").is_none(), "{key}: {}", results[key]);
+        assert!(
+            results[key].get("error").is_none(),
+            "{key}: {}",
+            results[key]
+        );
     }
     assert!(results["writeLatency"]["writes"].as_u64().unwrap() > 0);
     assert!(results["writeLatency"]["latencyMs"]["p99"].is_number());
