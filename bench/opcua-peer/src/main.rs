@@ -120,6 +120,10 @@ pub struct ServerArgs {
     /// Every variable changes once per scan of this many milliseconds.
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
     pub scan_ms: u64,
+    /// Most variables set per slice of a scan (one `set_values` call, one
+    /// SourceTimestamp); the default is the gateway simulator's.
+    #[arg(long, default_value_t = server::SCAN_SLICE_POINTS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub slice_points: usize,
 }
 
 #[derive(Args)]

@@ -62,9 +62,10 @@ pub async fn run(args: ServerArgs) -> anyhow::Result<()> {
 
     let subscriptions = handle.subscriptions().clone();
     let scan = Duration::from_millis(args.scan_ms);
+    let slice_points = args.slice_points;
     std::thread::Builder::new()
         .name("scan".into())
-        .spawn(move || scan_loop(&manager, &subscriptions, &ids, scan))?;
+        .spawn(move || scan_loop(&manager, &subscriptions, &ids, scan, slice_points))?;
 
     let mut stdout = std::io::stdout();
     writeln!(stdout, "listening on opc.tcp://{addr}/")?;
@@ -122,16 +123,16 @@ pub fn item_node_id(ns: u16, i: usize) -> NodeId {
     NodeId::new(ns, i as u32 + 1)
 }
 
-/// Most variables one slice of a scan sets: the gateway simulator's
-/// `SCAN_SLICE_POINTS` (crates/sim/src/galaxy.rs).
-const SCAN_SLICE_POINTS: usize = 256;
+/// Most variables one slice of a scan sets by default: the gateway
+/// simulator's `SCAN_SLICE_POINTS` (crates/sim/src/galaxy.rs).
+pub const SCAN_SLICE_POINTS: usize = 256;
 
 /// Where each slice of a scan of `items` variables every `period_ms` starts:
-/// as in the gateway's simulator, about [`SCAN_SLICE_POINTS`] variables per
-/// slice, at most one slice per millisecond of the period.
-fn slices(items: usize, period_ms: u64) -> Vec<usize> {
+/// as in the gateway's simulator, about `slice_points` variables per slice,
+/// at most one slice per millisecond of the period.
+fn slices(items: usize, period_ms: u64, slice_points: usize) -> Vec<usize> {
     let wanted = items
-        .div_ceil(SCAN_SLICE_POINTS)
+        .div_ceil(slice_points.max(1))
         .min(usize::try_from(period_ms).unwrap_or(usize::MAX))
         .max(1);
     let per_slice = items.div_ceil(wanted).max(1);
@@ -151,8 +152,9 @@ fn scan_loop(
     subscriptions: &SubscriptionCache,
     ids: &[NodeId],
     period: Duration,
+    slice_points: usize,
 ) {
-    let starts = slices(ids.len(), period.as_millis() as u64);
+    let starts = slices(ids.len(), period.as_millis() as u64, slice_points);
     let n = starts.len() as u32;
     let mut scan_start = Instant::now() + period;
     let mut scan: u64 = 1;
@@ -207,18 +209,20 @@ fn scan_loop(
 
 #[cfg(test)]
 mod tests {
-    use super::slices;
+    use super::{slices, SCAN_SLICE_POINTS};
 
     #[test]
     fn scans_are_sliced_like_the_gateway_simulator() {
         // 10,000 items every 100 ms: 40 slices of 250.
-        let s = slices(10_000, 100);
+        let s = slices(10_000, 100, SCAN_SLICE_POINTS);
         assert_eq!(s.len(), 40);
         assert_eq!(s[1], 250);
         // At most one slice per millisecond of the period.
-        assert_eq!(slices(100_000, 100).len(), 100);
+        assert_eq!(slices(100_000, 100, SCAN_SLICE_POINTS).len(), 100);
         // Small scans run in one slice.
-        assert_eq!(slices(100, 1000), vec![0]);
-        assert_eq!(slices(1, 1), vec![0]);
+        assert_eq!(slices(100, 1000, SCAN_SLICE_POINTS), vec![0]);
+        assert_eq!(slices(1, 1, SCAN_SLICE_POINTS), vec![0]);
+        // Larger slices, fewer of them.
+        assert_eq!(slices(100_000, 100, 10_000).len(), 10);
     }
 }
