@@ -10,7 +10,15 @@ struct Server(Child);
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.0.kill();
+        // SIGTERM, so the server removes its scratch PKI directory; SIGKILL
+        // only if that fails.
+        let terminated = Command::new("kill")
+            .arg(self.0.id().to_string())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !terminated {
+            let _ = self.0.kill();
+        }
         let _ = self.0.wait();
     }
 }
