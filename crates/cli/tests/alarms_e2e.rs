@@ -26,26 +26,8 @@ struct Cli<'a> {
 impl Cli<'_> {
     /// Runs `mxgw ... --json`; returns (exit code, every stdout line as JSON).
     fn run_lines(&self, args: &[&str]) -> (i32, Vec<Value>) {
-        let out = Command::new(mxgw_binary())
-            .args(args)
-            .args(["--endpoint", self.addr, "--plaintext"])
-            .args(["--api-key-env", "MXGW_TEST_KEY", "--json"])
-            .env("MXGW_TEST_KEY", &self.key)
-            .output()
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let lines = stdout
-            .lines()
-            .map(|l| {
-                serde_json::from_str(l).unwrap_or_else(|e| {
-                    panic!(
-                        "{args:?}: not JSON ({e}): {stdout} {}",
-                        String::from_utf8_lossy(&out.stderr)
-                    )
-                })
-            })
-            .collect();
-        (out.status.code().unwrap_or(-1), lines)
+        let out = mxgw_json(self.addr, &self.key, args);
+        (out.status.code().unwrap_or(-1), json_lines(args, &out))
     }
 
     /// Runs a one-object command; returns (exit code, the object).
@@ -105,17 +87,7 @@ fn alarms_stream_trip_acknowledge_and_refuse_through_the_built_binaries() {
         &["mx:read", "mx:write", "alarms:read", "alarms:ack"],
     );
     let reader_key = create_key(state.path(), "tag-reader", &["mx:read"]);
-    let gw = RunningGateway::start(
-        &[
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--state-dir",
-            state.path().to_str().unwrap(),
-        ],
-        &[],
-        &[],
-    );
+    let gw = serve(state.path(), &[]);
     let cli = Cli {
         addr: &gw.addr,
         key: operator_key,

@@ -6,8 +6,6 @@
 
 mod gateway_harness;
 
-use std::process::Command;
-
 use gateway_harness::*;
 use serde_json::Value;
 
@@ -43,11 +41,7 @@ fn names(v: &Value) -> Vec<String> {
         .collect()
 }
 
-struct Bench {
-    _state: tempfile::TempDir,
-    gw: RunningGateway,
-    key: String,
-}
+struct Bench(KeyedGateway);
 
 impl Bench {
     fn start() -> Bench {
@@ -55,42 +49,12 @@ impl Bench {
     }
 
     fn start_with(extra: &[&str]) -> Bench {
-        let state = tempfile::tempdir().unwrap();
-        let mut args = vec![
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--state-dir",
-            state.path().to_str().unwrap(),
-        ];
-        args.extend_from_slice(extra);
-        let gw = RunningGateway::start(&args, &[], &[]);
-        let key = std::fs::read_to_string(gw.bootstrap_key_file().unwrap())
-            .unwrap()
-            .trim()
-            .to_string();
-        Bench {
-            _state: state,
-            gw,
-            key,
-        }
+        Bench(KeyedGateway::start(extra))
     }
 
     /// Runs `mxgw` with the connection flags and `--json`; (exit code, stdout, stderr).
     fn run(&self, args: &[&str]) -> (i32, String, String) {
-        let out = Command::new(mxgw_binary())
-            .args(args)
-            .args([
-                "--endpoint",
-                &self.gw.addr,
-                "--plaintext",
-                "--api-key-env",
-                "MXGW_TEST_KEY",
-                "--json",
-            ])
-            .env("MXGW_TEST_KEY", &self.key)
-            .output()
-            .unwrap();
+        let out = mxgw_json(&self.0.gw.addr, &self.0.key, args);
         (
             out.status.code().unwrap_or(-1),
             String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -144,7 +108,7 @@ fn bench_read_bulk_prints_the_shared_schema_and_reads_from_the_cache() {
     ]);
     assert_eq!(out["language"], "rust");
     assert_eq!(out["command"], "bench-read-bulk");
-    assert_eq!(out["endpoint"], bench.gw.addr.as_str());
+    assert_eq!(out["endpoint"], bench.0.gw.addr.as_str());
     assert_eq!(out["clientName"], "bench-test");
     assert_eq!(out["bulkSize"], 2);
     assert_eq!(out["tags"], 3);

@@ -19,28 +19,8 @@ struct Cli<'a> {
 impl Cli<'_> {
     /// Runs `mxgw` with the connection flags; returns (success, JSON of the last stdout line).
     fn run(&self, args: &[&str]) -> (bool, Value) {
-        let out = Command::new(mxgw_binary())
-            .args(args)
-            .args([
-                "--endpoint",
-                self.addr,
-                "--plaintext",
-                "--api-key-env",
-                "MXGW_TEST_KEY",
-                "--json",
-            ])
-            .env("MXGW_TEST_KEY", &self.key)
-            .output()
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let line = stdout.lines().last().unwrap_or_default();
-        let json = serde_json::from_str(line).unwrap_or_else(|e| {
-            panic!(
-                "{args:?}: not JSON ({e}): {stdout} {}",
-                String::from_utf8_lossy(&out.stderr)
-            )
-        });
-        (out.status.success(), json)
+        let out = mxgw_json(self.addr, &self.key, args);
+        (out.status.success(), last_json(args, &out))
     }
 
     /// Up to `count` events of the session (within 20 s), one JSON object each.
@@ -78,29 +58,10 @@ impl Cli<'_> {
     }
 }
 
-fn bootstrap_key(gw: &RunningGateway) -> String {
-    std::fs::read_to_string(gw.bootstrap_key_file().unwrap())
-        .unwrap()
-        .trim()
-        .to_string()
-}
-
 #[test]
 fn read_bulk_over_1000_generated_references_is_one_call_with_cached_advised_tags() {
     let state = tempfile::tempdir().unwrap();
-    let gw = RunningGateway::start(
-        &[
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--state-dir",
-            state.path().to_str().unwrap(),
-            "--generated-galaxy",
-            "100x10@500",
-        ],
-        &[],
-        &[],
-    );
+    let gw = serve(state.path(), &["--generated-galaxy", "100x10@500"]);
     let cli = Cli {
         addr: &gw.addr,
         key: bootstrap_key(&gw),
@@ -205,19 +166,7 @@ fn a_key_allowed_to_write_only_area_a_is_refused_on_area_b_by_every_write_subcom
             "Area_A.*",
         ],
     );
-    let gw = RunningGateway::start(
-        &[
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--state-dir",
-            state.path().to_str().unwrap(),
-            "--galaxy",
-            galaxy.to_str().unwrap(),
-        ],
-        &[],
-        &[],
-    );
+    let gw = serve(state.path(), &["--galaxy", galaxy.to_str().unwrap()]);
     let cli = Cli {
         addr: &gw.addr,
         key,

@@ -116,6 +116,89 @@ impl RunningGateway {
     }
 }
 
+/// Starts `mxgateway serve` on `127.0.0.1:0` with a fresh state directory
+/// (first `setup` may add keys to it), `extra` arguments after the state
+/// directory's; waits for it to listen.
+pub fn serve(state: &Path, extra: &[&str]) -> RunningGateway {
+    let mut args = vec![
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--state-dir",
+        state.to_str().expect("UTF-8 path"),
+    ];
+    args.extend_from_slice(extra);
+    RunningGateway::start(&args, &[], &[])
+}
+
+/// The bootstrap admin key a gateway wrote on its first start.
+pub fn bootstrap_key(gw: &RunningGateway) -> String {
+    std::fs::read_to_string(gw.bootstrap_key_file().expect("a bootstrap key file"))
+        .expect("the key file reads")
+        .trim()
+        .to_string()
+}
+
+/// A gateway on a fresh state directory with its bootstrap admin key.
+pub struct KeyedGateway {
+    _state: tempfile::TempDir,
+    pub gw: RunningGateway,
+    pub key: String,
+}
+
+impl KeyedGateway {
+    pub fn start(extra: &[&str]) -> KeyedGateway {
+        let state = tempfile::tempdir().expect("temp dir");
+        let gw = serve(state.path(), extra);
+        let key = bootstrap_key(&gw);
+        KeyedGateway {
+            _state: state,
+            gw,
+            key,
+        }
+    }
+}
+
+/// Runs the built `mxgw` with `args`, connected to `addr` (plaintext) with
+/// `key` (through `$MXGW_TEST_KEY`, never on the command line) and `--json`.
+pub fn mxgw_json(addr: &str, key: &str, args: &[&str]) -> std::process::Output {
+    Command::new(mxgw_binary())
+        .args(args)
+        .args(["--endpoint", addr, "--plaintext"])
+        .args(["--api-key-env", "MXGW_TEST_KEY", "--json"])
+        .env("MXGW_TEST_KEY", key)
+        .output()
+        .expect("mxgw runs")
+}
+
+/// Every stdout line of `out` as JSON; panics with the output otherwise.
+pub fn json_lines(args: &[&str], out: &std::process::Output) -> Vec<serde_json::Value> {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    stdout
+        .lines()
+        .map(|l| {
+            serde_json::from_str(l).unwrap_or_else(|e| {
+                panic!(
+                    "{args:?}: not JSON ({e}): {stdout} {}",
+                    String::from_utf8_lossy(&out.stderr)
+                )
+            })
+        })
+        .collect()
+}
+
+/// The JSON of the last stdout line of `out`; panics with the output otherwise.
+pub fn last_json(args: &[&str], out: &std::process::Output) -> serde_json::Value {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout.lines().last().unwrap_or_default();
+    serde_json::from_str(line).unwrap_or_else(|e| {
+        panic!(
+            "{args:?}: not JSON ({e}): {stdout} {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
 impl Drop for RunningGateway {
     fn drop(&mut self) {
         let _ = self.child.kill();

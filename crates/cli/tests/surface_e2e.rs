@@ -16,28 +16,8 @@ struct Cli<'a> {
 impl Cli<'_> {
     /// Runs `mxgw` with the connection flags; returns (exit code, JSON of the last stdout line).
     fn run(&self, args: &[&str]) -> (i32, Value) {
-        let out = Command::new(mxgw_binary())
-            .args(args)
-            .args([
-                "--endpoint",
-                self.addr,
-                "--plaintext",
-                "--api-key-env",
-                "MXGW_TEST_KEY",
-                "--json",
-            ])
-            .env("MXGW_TEST_KEY", &self.key)
-            .output()
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let line = stdout.lines().last().unwrap_or_default();
-        let json = serde_json::from_str(line).unwrap_or_else(|e| {
-            panic!(
-                "{args:?}: not JSON ({e}): {stdout} {}",
-                String::from_utf8_lossy(&out.stderr)
-            )
-        });
-        (out.status.code().unwrap_or(-1), json)
+        let out = mxgw_json(self.addr, &self.key, args);
+        (out.status.code().unwrap_or(-1), last_json(args, &out))
     }
 
     fn ok(&self, args: &[&str]) -> Value {
@@ -47,34 +27,8 @@ impl Cli<'_> {
     }
 }
 
-struct Started {
-    _state: tempfile::TempDir,
-    gw: RunningGateway,
-    key: String,
-}
-
-fn start() -> Started {
-    let state = tempfile::tempdir().unwrap();
-    let gw = RunningGateway::start(
-        &[
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--state-dir",
-            state.path().to_str().unwrap(),
-        ],
-        &[],
-        &[],
-    );
-    let key = std::fs::read_to_string(gw.bootstrap_key_file().unwrap())
-        .unwrap()
-        .trim()
-        .to_string();
-    Started {
-        _state: state,
-        gw,
-        key,
-    }
+fn start() -> KeyedGateway {
+    KeyedGateway::start(&[])
 }
 
 /// Opens a session and registers; returns (session id, server handle).

@@ -280,39 +280,55 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         if let Some(path) = gateway.bootstrap_key_file() {
             println!("bootstrap admin key file: {}", path.display());
         }
+        // Installed before the line below: a supervisor may send SIGTERM as soon
+        // as it reads it, and a signal before the handler would kill the process
+        // uncleanly (seen in a test on a loaded machine).
+        let signals = ShutdownSignals::install();
         // Printed last: tests and scripts wait for this line instead of sleeping.
         println!(
             "mxgateway listening on {} ({})",
             gateway.local_addr(),
             if gateway.is_tls() { "tls" } else { "plaintext" }
         );
-        wait_for_signal().await;
+        signals.wait().await;
         gateway.shutdown(SHUTDOWN_GRACE).await;
         Ok(ExitCode::SUCCESS)
     })
 }
 
-async fn wait_for_signal() {
+/// SIGINT or SIGTERM (Ctrl-C elsewhere), listened for from `install` on.
+struct ShutdownSignals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match (
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::terminate()),
-        ) {
-            (Ok(mut int), Ok(mut term)) => {
-                tokio::select! {
-                    _ = int.recv() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            _ => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+    unix: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+}
+
+impl ShutdownSignals {
+    fn install() -> ShutdownSignals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let unix = match (
+                signal(SignalKind::interrupt()),
+                signal(SignalKind::terminate()),
+            ) {
+                (Ok(int), Ok(term)) => Some((int, term)),
+                _ => None,
+            };
+            ShutdownSignals { unix }
         }
+        #[cfg(not(unix))]
+        ShutdownSignals {}
     }
-    #[cfg(not(unix))]
-    {
+
+    async fn wait(self) {
+        #[cfg(unix)]
+        if let Some((mut int, mut term)) = self.unix {
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
         let _ = tokio::signal::ctrl_c().await;
     }
 }
