@@ -12,7 +12,8 @@ use std::sync::Mutex;
 
 use mxgateway_mx::ConflatingQueue;
 use mxgateway_proto::merge_buffered;
-use mxgateway_proto::v1::{mx_event, MxEvent, StreamEventsReply};
+use mxgateway_proto::passthrough::{EventKind, RawEvent, RawStreamEventsReply};
+use mxgateway_proto::v1::mx_event;
 use tokio::sync::Notify;
 
 /// Why a session's stream ended.
@@ -31,7 +32,7 @@ pub enum StreamEnd {
 type ConflationKey = (i32, i32, bool);
 
 struct State {
-    queue: ConflatingQueue<ConflationKey, MxEvent>,
+    queue: ConflatingQueue<ConflationKey, RawEvent>,
     end: Option<StreamEnd>,
     /// Bumped when a new stream takes over; older streams stop.
     consumer: u64,
@@ -39,14 +40,26 @@ struct State {
 }
 
 /// Folds a pending event into a newer one of the same key: buffered events
-/// keep both sets of samples; a data change simply replaces the older one.
-fn merge_events(older: MxEvent, newer: &mut MxEvent) {
+/// keep both sets of samples (the only place the gateway decodes an event);
+/// a data change simply replaces the older one.
+fn merge_events(older: RawEvent, newer: &mut RawEvent) {
+    if older.kind() != EventKind::BufferedDataChange
+        || newer.kind() != EventKind::BufferedDataChange
+    {
+        return;
+    }
+    // Events the worker encoded decode; if one did not, the newer event goes
+    // out alone and its client sees the same decode error it would anyway.
+    let (Ok(older), Ok(mut merged)) = (older.decode_event(), newer.decode_event()) else {
+        return;
+    };
     if let (
         Some(mx_event::Kind::BufferedDataChange(older)),
-        Some(mx_event::Kind::BufferedDataChange(newer)),
-    ) = (older.kind, newer.kind.as_mut())
+        Some(mx_event::Kind::BufferedDataChange(samples)),
+    ) = (older.kind, merged.kind.as_mut())
     {
-        merge_buffered(older, newer);
+        merge_buffered(older, samples);
+        *newer = RawEvent::encode_from(&merged);
     }
 }
 
@@ -58,7 +71,7 @@ pub struct EventQueue {
 
 /// What one poll of the queue gave a consumer.
 pub enum Poll {
-    Batch(StreamEventsReply),
+    Batch(RawStreamEventsReply),
     Ended(StreamEnd),
     Empty,
 }
@@ -82,19 +95,19 @@ impl EventQueue {
     }
 
     /// Adds a worker batch. Never blocks on the consumer.
-    pub fn push_batch(&self, events: Vec<MxEvent>) {
+    pub fn push_batch(&self, events: Vec<RawEvent>) {
         {
             let mut s = self.lock();
             if s.end.is_some() {
                 return;
             }
             for event in events {
-                let key = match event.kind {
-                    Some(mx_event::Kind::DataChange(_)) => {
-                        Some((event.server_handle, event.item_handle, false))
+                let key = match event.kind() {
+                    EventKind::DataChange => {
+                        Some((event.server_handle(), event.item_handle(), false))
                     }
-                    Some(mx_event::Kind::BufferedDataChange(_)) => {
-                        Some((event.server_handle, event.item_handle, true))
+                    EventKind::BufferedDataChange => {
+                        Some((event.server_handle(), event.item_handle(), true))
                     }
                     _ => None,
                 };
@@ -158,11 +171,11 @@ impl EventQueue {
             let events = taken
                 .into_iter()
                 .map(|(mut e, folded)| {
-                    e.conflated = folded;
+                    e.set_conflated(folded);
                     e
                 })
                 .collect();
-            return Poll::Batch(StreamEventsReply {
+            return Poll::Batch(RawStreamEventsReply {
                 events,
                 conflated_since_last: since,
                 conflated_total: total,
@@ -183,10 +196,10 @@ impl EventQueue {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mxgateway_proto::v1::OnDataChange;
+    use mxgateway_proto::v1::{MxEvent, OnDataChange};
 
-    fn change(seq: u64, item: i32) -> MxEvent {
-        MxEvent {
+    fn change(seq: u64, item: i32) -> RawEvent {
+        RawEvent::encode_from(&MxEvent {
             worker_sequence: seq,
             server_handle: 1,
             item_handle: item,
@@ -195,7 +208,16 @@ mod tests {
                 quality: 192,
                 ..Default::default()
             })),
-        }
+        })
+    }
+
+    /// The events of a batch as a client decodes them.
+    fn decoded(batch: RawStreamEventsReply) -> Vec<MxEvent> {
+        batch
+            .events
+            .iter()
+            .map(|e| e.decode_event().expect("the gateway forwards valid events"))
+            .collect()
     }
 
     #[test]
@@ -216,9 +238,11 @@ mod tests {
         let mut last_seq = 0;
         let mut seen = std::collections::HashMap::new();
         let mut conflated = 0;
+        let mut per_event = 0;
         while let Poll::Batch(b) = q.poll(consumer, 4096) {
             conflated += b.conflated_since_last;
-            for e in b.events {
+            for e in decoded(b) {
+                per_event += u64::from(e.conflated);
                 assert!(e.worker_sequence > last_seq, "sequences stay monotonic");
                 last_seq = e.worker_sequence;
                 seen.insert(e.item_handle, e.worker_sequence);
@@ -228,6 +252,8 @@ mod tests {
         // Round 99 pushed item i with sequence 99_000 + i + 1.
         assert!(seen.iter().all(|(item, s)| *s == 99_000 + *item as u64 + 1));
         assert!(conflated > 0);
+        // Each event carries its own folded count, appended to its bytes.
+        assert_eq!(per_event, conflated);
     }
 
     #[test]
@@ -253,20 +279,22 @@ mod tests {
         use mxgateway_proto::v1::{BufferedSample, OnBufferedDataChange};
         let q = EventQueue::new(4);
         let consumer = q.take_over();
-        let buffered = |seq: u64, item: i32, first: i32| MxEvent {
-            worker_sequence: seq,
-            server_handle: 1,
-            item_handle: item,
-            conflated: 0,
-            kind: Some(mx_event::Kind::BufferedDataChange(OnBufferedDataChange {
-                samples: (first..first + 3)
-                    .map(|n| BufferedSample {
-                        quality: n,
-                        ..Default::default()
-                    })
-                    .collect(),
-                ..Default::default()
-            })),
+        let buffered = |seq: u64, item: i32, first: i32| {
+            RawEvent::encode_from(&MxEvent {
+                worker_sequence: seq,
+                server_handle: 1,
+                item_handle: item,
+                conflated: 0,
+                kind: Some(mx_event::Kind::BufferedDataChange(OnBufferedDataChange {
+                    samples: (first..first + 3)
+                        .map(|n| BufferedSample {
+                            quality: n,
+                            ..Default::default()
+                        })
+                        .collect(),
+                    ..Default::default()
+                })),
+            })
         };
         let mut seq = 0;
         for round in 0..10 {
@@ -283,7 +311,7 @@ mod tests {
         }
         let mut samples: std::collections::HashMap<i32, Vec<i32>> = Default::default();
         while let Poll::Batch(b) = q.poll(consumer, 100) {
-            for e in b.events {
+            for e in decoded(b) {
                 if let Some(mx_event::Kind::BufferedDataChange(d)) = e.kind {
                     assert_eq!(d.samples_dropped, 0);
                     samples

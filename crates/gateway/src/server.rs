@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mxgateway_plant_link::server::PlantLinkServer;
+use mxgateway_proto::passthrough::server::mx_access_gateway_server::MxAccessGatewayServer;
 use mxgateway_proto::v1::galaxy_repository_server::GalaxyRepositoryServer;
-use mxgateway_proto::v1::mx_access_gateway_server::MxAccessGatewayServer;
 use mxgateway_sim::{GalaxyModel, Plant, PlantConfig};
 use rand::Rng;
 use tokio::net::TcpListener;

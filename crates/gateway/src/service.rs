@@ -6,12 +6,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::Stream;
-use mxgateway_proto::v1::mx_access_gateway_server::MxAccessGateway;
+use mxgateway_proto::passthrough::server::mx_access_gateway_server::MxAccessGateway;
+use mxgateway_proto::passthrough::{RawMxCommandReply, RawStreamEventsReply};
 use mxgateway_proto::v1::{
     mx_command::Command, AcknowledgeAlarmReply, AcknowledgeAlarmRequest, AlarmEvent, AlarmRecord,
-    CloseSessionReply, CloseSessionRequest, MxCommandReply, MxCommandRequest, OpenSessionReply,
-    OpenSessionRequest, ProtocolStatus, QueryActiveAlarmsRequest, ServerLimits,
-    StreamAlarmsRequest, StreamEventsReply, StreamEventsRequest,
+    CloseSessionReply, CloseSessionRequest, MxCommandRequest, OpenSessionReply, OpenSessionRequest,
+    ProtocolStatus, QueryActiveAlarmsRequest, ServerLimits, StreamAlarmsRequest,
+    StreamEventsRequest,
 };
 use mxgateway_proto::worker::TagConstraints;
 use mxgateway_sim::Plant;
@@ -152,7 +153,7 @@ fn check_session_id(id: &str) -> Result<(), GatewayError> {
     }
 }
 
-type EventStream = Pin<Box<dyn Stream<Item = Result<StreamEventsReply, Status>> + Send>>;
+type EventStream = Pin<Box<dyn Stream<Item = Result<RawStreamEventsReply, Status>> + Send>>;
 type AlarmEventStream = Pin<Box<dyn Stream<Item = Result<AlarmEvent, Status>> + Send>>;
 type AlarmRecordStream = Pin<Box<dyn Stream<Item = Result<AlarmRecord, Status>> + Send>>;
 
@@ -207,7 +208,7 @@ impl MxAccessGateway for GatewayService {
     async fn invoke(
         &self,
         request: Request<MxCommandRequest>,
-    ) -> Result<Response<MxCommandReply>, Status> {
+    ) -> Result<Response<RawMxCommandReply>, Status> {
         let principal = self.authenticate(&request)?;
         let request = request.into_inner();
         check_session_id(&request.session_id)?;
@@ -239,19 +240,21 @@ impl MxAccessGateway for GatewayService {
         }
         let reply = session.worker.invoke(command, deadline).await?;
         session.touch();
-        match ProtocolStatus::try_from(reply.protocol_status) {
+        // The reply goes out as the worker encoded it; only its status is read.
+        let (status, message) = reply.status().map_err(|e| {
+            GatewayError::Internal(format!("the worker sent a malformed reply: {e}"))
+        })?;
+        match ProtocolStatus::try_from(status) {
             Ok(ProtocolStatus::Ok) => Ok(Response::new(reply)),
             Ok(ProtocolStatus::InvalidRequest) => {
-                Err(GatewayError::InvalidArgument(reply.message).into())
+                Err(GatewayError::InvalidArgument(message).into())
             }
             Ok(ProtocolStatus::PermissionDenied) => {
-                Err(GatewayError::PermissionDenied(reply.message).into())
+                Err(GatewayError::PermissionDenied(message).into())
             }
-            _ => Err(GatewayError::Internal(format!(
-                "the worker failed the command: {}",
-                reply.message
-            ))
-            .into()),
+            _ => Err(
+                GatewayError::Internal(format!("the worker failed the command: {message}")).into(),
+            ),
         }
     }
 

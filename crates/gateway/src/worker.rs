@@ -19,12 +19,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use mxgateway_proto::v1::{MxCommand, MxCommandReply};
+use mxgateway_proto::passthrough::{RawMxCommandReply, WorkerFrame};
+use mxgateway_proto::v1::MxCommand;
 use mxgateway_proto::worker::{
     gateway_to_worker, worker_to_gateway, CommandRequest, GatewayToWorker, Heartbeat, Init,
     Shutdown, TagConstraints, WorkerToGateway,
 };
-use mxgateway_worker_protocol::{FrameReader, FrameWriter, WORKER_PROTOCOL_VERSION};
+use mxgateway_worker_protocol::{FrameError, FrameReader, FrameWriter, WORKER_PROTOCOL_VERSION};
 use tokio::io::AsyncBufReadExt;
 use tokio::process::{Child, Command};
 use tokio::sync::{mpsc, oneshot};
@@ -86,7 +87,7 @@ impl WorkerCommand {
 
 struct Shared {
     session_id: String,
-    pending: Mutex<HashMap<u64, oneshot::Sender<MxCommandReply>>>,
+    pending: Mutex<HashMap<u64, oneshot::Sender<RawMxCommandReply>>>,
     /// Set once, when the worker is gone; the reason for every later call.
     failure: Mutex<Option<String>>,
     dead: CancellationToken,
@@ -275,12 +276,13 @@ impl Worker {
             .clone()
     }
 
-    /// Sends one command and waits for its reply within `deadline`.
+    /// Sends one command and waits for its reply within `deadline`. The
+    /// reply stays as the worker encoded it (`mxgateway_proto::passthrough`).
     pub async fn invoke(
         &self,
         command: MxCommand,
         deadline: Duration,
-    ) -> Result<MxCommandReply, GatewayError> {
+    ) -> Result<RawMxCommandReply, GatewayError> {
         if self.is_dead() {
             return Err(GatewayError::WorkerUnavailable(self.shared.failure()));
         }
@@ -388,9 +390,15 @@ async fn read_loop(
     events: Arc<EventQueue>,
 ) {
     loop {
-        let frame = match reader.read::<WorkerToGateway>().await {
-            Ok(Some(frame)) => frame,
+        // Only the fields the gateway needs are read; events and replies are
+        // forwarded as the worker encoded them.
+        let frame = match reader.read_frame().await {
+            Ok(Some(frame)) => WorkerFrame::parse(frame).map_err(FrameError::from),
             Ok(None) => return,
+            Err(e) => Err(e),
+        };
+        let frame = match frame {
+            Ok(frame) => frame,
             Err(e) => {
                 warn!(session = %shared.session_id, error = %e, "bad frame from worker; killing it");
                 *shared.kill_reason.lock().unwrap_or_else(|p| p.into_inner()) = Some(format!(
@@ -401,21 +409,22 @@ async fn read_loop(
             }
         };
         *shared.last_heard.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
-        match frame.message {
-            Some(worker_to_gateway::Message::Events(batch)) => events.push_batch(batch.events),
-            Some(worker_to_gateway::Message::Reply(reply)) => {
+        match frame {
+            WorkerFrame::Events(batch) => events.push_batch(batch),
+            WorkerFrame::Reply {
+                correlation_id,
+                reply,
+            } => {
                 let waiter = shared
                     .pending
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
-                    .remove(&reply.correlation_id);
+                    .remove(&correlation_id);
                 if let Some(waiter) = waiter {
-                    let _ = waiter.send(reply.reply.unwrap_or_default());
+                    let _ = waiter.send(reply);
                 }
             }
-            Some(worker_to_gateway::Message::Heartbeat(_))
-            | Some(worker_to_gateway::Message::Ready(_))
-            | None => {}
+            WorkerFrame::Other => {}
         }
     }
 }

@@ -5,6 +5,8 @@
 //! - [`v1`]: the public gRPC API (`mxgateway.v1`) and the shared value model.
 //! - [`worker`]: the gateway ↔ worker pipe (`mxgateway.worker.v1`).
 //! - [`plant`]: the worker ↔ simulated plant link (`mxgateway.plant.v1`).
+//! - [`passthrough`]: the gateway's server, forwarding the worker's encoded
+//!   replies and events.
 
 #![forbid(unsafe_code)]
 #![allow(clippy::large_enum_variant, clippy::doc_lazy_continuation)]
@@ -12,6 +14,7 @@
 mod buffered;
 pub mod codec;
 mod convert;
+pub mod passthrough;
 mod redact;
 
 pub use buffered::merge_buffered;

@@ -1,6 +1,6 @@
 //! Length-prefixed protobuf frames over any async byte stream.
 
-use bytes::{Buf, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 use prost::Message;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
@@ -37,6 +37,16 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
 
     /// The next message, or `None` at a clean end of stream.
     pub async fn read<M: Message + Default>(&mut self) -> Result<Option<M>, FrameError> {
+        match self.read_frame().await? {
+            Some(frame) => Ok(Some(M::decode(frame)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The next frame's encoded message, for a reader that parses only part
+    /// of it (the gateway's pass-through, `mxgateway_proto::passthrough`),
+    /// or `None` at a clean end of stream.
+    pub async fn read_frame(&mut self) -> Result<Option<Bytes>, FrameError> {
         loop {
             if self.buf.len() >= 4 {
                 let len = u32::from_le_bytes([self.buf[0], self.buf[1], self.buf[2], self.buf[3]])
@@ -46,8 +56,7 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
                 }
                 if self.buf.len() >= 4 + len {
                     self.buf.advance(4);
-                    let frame = self.buf.split_to(len);
-                    return Ok(Some(M::decode(frame.freeze())?));
+                    return Ok(Some(self.buf.split_to(len).freeze()));
                 }
                 self.buf.reserve(4 + len - self.buf.len());
             } else {

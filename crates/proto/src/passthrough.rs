@@ -1,0 +1,663 @@
+//! Messages the gateway forwards as their encodings: the worker's command
+//! replies and events travel to the client without being decoded and
+//! encoded again.
+//!
+//! Why: at saturation every event crossed the gateway as a full decode into
+//! an `MxEvent` (a heap allocation or two) and a full encode, and a ReadBulk
+//! reply of 1,000 entries did the same 1,000 times; that was about half of
+//! the gateway's CPU (perf, `docs/benchmarks.md`). The gateway needs only a
+//! few fields: the correlation id of a reply, its protocol status and
+//! message, and the handles and kind of an event (its conflation key). Those
+//! are read by a shallow scan; the rest stays the worker's bytes
+//! ([`bytes::Bytes`]).
+//!
+//! The wire format does not change: protobuf concatenates fields, and for a
+//! repeated scalar the last value wins, so the gateway's `conflated` count is
+//! appended to an event's bytes rather than rewritten in place. The gateway's
+//! server is generated a second time (`build.rs`) with these types in place
+//! of `MxCommandReply` and `StreamEventsReply` ([`server`]); clients keep the
+//! decoded types.
+
+use bytes::{Buf, BufMut, Bytes};
+use prost::encoding::{
+    bytes as pb_bytes, check_wire_type, decode_key, decode_varint, encode_key, encode_varint,
+    encoded_len_varint, fixed32, fixed64, int32, key_len, skip_field, string, uint32, uint64,
+    DecodeContext, WireType,
+};
+use prost::{DecodeError, Message};
+
+use crate::v1::{MxCommandReply, MxEvent};
+
+/// The generated gateway server whose `Invoke` answers a
+/// [`RawMxCommandReply`] and whose `StreamEvents` yields
+/// [`RawStreamEventsReply`] batches.
+pub mod server {
+    include!(concat!(env!("OUT_DIR"), "/passthrough/mxgateway.v1.rs"));
+}
+
+/// Field numbers this module reads (see the `.proto` files).
+mod field {
+    pub const REPLY_PROTOCOL_STATUS: u32 = 1;
+    pub const REPLY_MESSAGE: u32 = 4;
+    pub const EVENT_SERVER_HANDLE: u32 = 2;
+    pub const EVENT_ITEM_HANDLE: u32 = 3;
+    pub const EVENT_CONFLATED: u32 = 4;
+    pub const EVENT_DATA_CHANGE: u32 = 10;
+    pub const EVENT_WRITE_COMPLETE: u32 = 11;
+    pub const EVENT_OPERATION_COMPLETE: u32 = 12;
+    pub const EVENT_BUFFERED_DATA_CHANGE: u32 = 13;
+    pub const STREAM_EVENTS: u32 = 1;
+    pub const STREAM_CONFLATED_SINCE_LAST: u32 = 2;
+    pub const STREAM_CONFLATED_TOTAL: u32 = 3;
+    pub const WORKER_REPLY: u32 = 3;
+    pub const WORKER_EVENTS: u32 = 4;
+    pub const COMMAND_REPLY_CORRELATION_ID: u32 = 1;
+    pub const COMMAND_REPLY_REPLY: u32 = 2;
+    pub const EVENT_BATCH_EVENTS: u32 = 1;
+}
+
+/// Copies one field (its key and payload) from `buf` to `out` unchanged.
+fn copy_field(
+    tag: u32,
+    wire_type: WireType,
+    buf: &mut impl Buf,
+    ctx: DecodeContext,
+    out: &mut Vec<u8>,
+) -> Result<(), DecodeError> {
+    encode_key(tag, wire_type, out);
+    match wire_type {
+        WireType::Varint => {
+            let mut v = 0u64;
+            uint64::merge(wire_type, &mut v, buf, ctx)?;
+            encode_varint(v, out);
+        }
+        WireType::LengthDelimited => {
+            let mut v = Bytes::new();
+            pb_bytes::merge(wire_type, &mut v, buf, ctx)?;
+            encode_varint(v.len() as u64, out);
+            out.put_slice(&v);
+        }
+        WireType::SixtyFourBit => {
+            let mut v = 0u64;
+            fixed64::merge(wire_type, &mut v, buf, ctx)?;
+            out.put_u64_le(v);
+        }
+        WireType::ThirtyTwoBit => {
+            let mut v = 0u32;
+            fixed32::merge(wire_type, &mut v, buf, ctx)?;
+            out.put_u32_le(v);
+        }
+        WireType::StartGroup | WireType::EndGroup => skip_field(wire_type, tag, buf, ctx)?,
+    }
+    Ok(())
+}
+
+/// An `MxCommandReply` kept as the worker encoded it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RawMxCommandReply {
+    bytes: Bytes,
+}
+
+impl RawMxCommandReply {
+    /// Wraps an encoded `MxCommandReply` (not validated: see [`Self::status`]).
+    pub fn from_encoded(bytes: Bytes) -> Self {
+        RawMxCommandReply { bytes }
+    }
+
+    /// Encodes a decoded reply.
+    pub fn encode_from(reply: &MxCommandReply) -> Self {
+        RawMxCommandReply {
+            bytes: reply.encode_to_vec().into(),
+        }
+    }
+
+    /// The encoding.
+    pub fn as_bytes(&self) -> &Bytes {
+        &self.bytes
+    }
+
+    /// The full reply.
+    pub fn decode_reply(&self) -> Result<MxCommandReply, DecodeError> {
+        MxCommandReply::decode(self.bytes.clone())
+    }
+
+    /// `protocol_status` and `message`, read without decoding the rest; an
+    /// error means the bytes are not an `MxCommandReply`.
+    pub fn status(&self) -> Result<(i32, String), DecodeError> {
+        let mut buf = self.bytes.clone();
+        let ctx = DecodeContext::default();
+        let (mut status, mut message) = (0i32, String::new());
+        while buf.has_remaining() {
+            let (tag, wire_type) = decode_key(&mut buf)?;
+            match tag {
+                field::REPLY_PROTOCOL_STATUS => {
+                    int32::merge(wire_type, &mut status, &mut buf, ctx.clone())?
+                }
+                field::REPLY_MESSAGE => {
+                    string::merge(wire_type, &mut message, &mut buf, ctx.clone())?
+                }
+                _ => skip_field(wire_type, tag, &mut buf, ctx.clone())?,
+            }
+        }
+        Ok((status, message))
+    }
+}
+
+impl Message for RawMxCommandReply {
+    fn encode_raw(&self, buf: &mut impl BufMut) {
+        buf.put_slice(&self.bytes);
+    }
+
+    /// Keeps every field as it came. Only tests decode into this type; the
+    /// gateway builds it from the worker's frame.
+    fn merge_field(
+        &mut self,
+        tag: u32,
+        wire_type: WireType,
+        buf: &mut impl Buf,
+        ctx: DecodeContext,
+    ) -> Result<(), DecodeError> {
+        let mut out = self.bytes.to_vec();
+        copy_field(tag, wire_type, buf, ctx, &mut out)?;
+        self.bytes = out.into();
+        Ok(())
+    }
+
+    fn encoded_len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    fn clear(&mut self) {
+        self.bytes = Bytes::new();
+    }
+}
+
+/// Which arm of `MxEvent.kind` an event carries.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum EventKind {
+    #[default]
+    None,
+    DataChange,
+    WriteComplete,
+    OperationComplete,
+    BufferedDataChange,
+}
+
+/// An `MxEvent` kept as the worker encoded it, with the fields the gateway
+/// reads.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RawEvent {
+    bytes: Bytes,
+    server_handle: i32,
+    item_handle: i32,
+    kind: EventKind,
+    /// `conflated` as encoded in `bytes`.
+    encoded_conflated: u32,
+    /// `conflated` as it goes out; appended when it differs.
+    conflated: u32,
+}
+
+impl RawEvent {
+    /// Reads the handles, kind and `conflated` count of an encoded `MxEvent`.
+    pub fn parse(bytes: Bytes) -> Result<Self, DecodeError> {
+        let mut event = Self::scan(&bytes)?;
+        event.bytes = bytes;
+        Ok(event)
+    }
+
+    /// The fields of `parse`, read from a plain slice (cloning a `Bytes`
+    /// made from a `Vec` would allocate to share it).
+    fn scan(mut buf: &[u8]) -> Result<Self, DecodeError> {
+        let ctx = DecodeContext::default();
+        let mut event = RawEvent::default();
+        while buf.has_remaining() {
+            let (tag, wire_type) = decode_key(&mut buf)?;
+            let kind = match tag {
+                field::EVENT_SERVER_HANDLE => {
+                    int32::merge(wire_type, &mut event.server_handle, &mut buf, ctx.clone())?;
+                    continue;
+                }
+                field::EVENT_ITEM_HANDLE => {
+                    int32::merge(wire_type, &mut event.item_handle, &mut buf, ctx.clone())?;
+                    continue;
+                }
+                field::EVENT_CONFLATED => {
+                    uint32::merge(
+                        wire_type,
+                        &mut event.encoded_conflated,
+                        &mut buf,
+                        ctx.clone(),
+                    )?;
+                    continue;
+                }
+                field::EVENT_DATA_CHANGE => EventKind::DataChange,
+                field::EVENT_WRITE_COMPLETE => EventKind::WriteComplete,
+                field::EVENT_OPERATION_COMPLETE => EventKind::OperationComplete,
+                field::EVENT_BUFFERED_DATA_CHANGE => EventKind::BufferedDataChange,
+                _ => {
+                    skip_field(wire_type, tag, &mut buf, ctx.clone())?;
+                    continue;
+                }
+            };
+            // A oneof arm is a message: length-delimited, last one wins.
+            check_wire_type(WireType::LengthDelimited, wire_type)?;
+            skip_field(wire_type, tag, &mut buf, ctx.clone())?;
+            event.kind = kind;
+        }
+        event.conflated = event.encoded_conflated;
+        Ok(event)
+    }
+
+    /// Encodes a decoded event.
+    pub fn encode_from(event: &MxEvent) -> Self {
+        // Our own encoding always parses.
+        Self::parse(event.encode_to_vec().into()).unwrap_or_default()
+    }
+
+    /// The full event.
+    pub fn decode_event(&self) -> Result<MxEvent, DecodeError> {
+        let mut event = MxEvent::decode(self.bytes.clone())?;
+        event.conflated = self.conflated;
+        Ok(event)
+    }
+
+    pub fn server_handle(&self) -> i32 {
+        self.server_handle
+    }
+
+    pub fn item_handle(&self) -> i32 {
+        self.item_handle
+    }
+
+    pub fn kind(&self) -> EventKind {
+        self.kind
+    }
+
+    pub fn conflated(&self) -> u32 {
+        self.conflated
+    }
+
+    /// Sets the `conflated` count the client sees.
+    pub fn set_conflated(&mut self, conflated: u32) {
+        self.conflated = conflated;
+    }
+
+    /// The appended `conflated` field, when it differs from the encoded one.
+    fn trailer_len(&self) -> usize {
+        if self.conflated == self.encoded_conflated {
+            0
+        } else {
+            key_len(field::EVENT_CONFLATED) + encoded_len_varint(u64::from(self.conflated))
+        }
+    }
+
+    fn encoded_len(&self) -> usize {
+        self.bytes.len() + self.trailer_len()
+    }
+
+    fn encode_raw(&self, buf: &mut impl BufMut) {
+        buf.put_slice(&self.bytes);
+        if self.trailer_len() > 0 {
+            uint32::encode(field::EVENT_CONFLATED, &self.conflated, buf);
+        }
+    }
+}
+
+/// A `StreamEventsReply` whose events are [`RawEvent`]s.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RawStreamEventsReply {
+    pub events: Vec<RawEvent>,
+    pub conflated_since_last: u64,
+    pub conflated_total: u64,
+}
+
+impl Message for RawStreamEventsReply {
+    fn encode_raw(&self, buf: &mut impl BufMut) {
+        for event in &self.events {
+            encode_key(field::STREAM_EVENTS, WireType::LengthDelimited, buf);
+            encode_varint(event.encoded_len() as u64, buf);
+            event.encode_raw(buf);
+        }
+        if self.conflated_since_last != 0 {
+            uint64::encode(
+                field::STREAM_CONFLATED_SINCE_LAST,
+                &self.conflated_since_last,
+                buf,
+            );
+        }
+        if self.conflated_total != 0 {
+            uint64::encode(field::STREAM_CONFLATED_TOTAL, &self.conflated_total, buf);
+        }
+    }
+
+    fn merge_field(
+        &mut self,
+        tag: u32,
+        wire_type: WireType,
+        buf: &mut impl Buf,
+        ctx: DecodeContext,
+    ) -> Result<(), DecodeError> {
+        match tag {
+            field::STREAM_EVENTS => {
+                let mut bytes = Bytes::new();
+                pb_bytes::merge(wire_type, &mut bytes, buf, ctx)?;
+                self.events.push(RawEvent::parse(bytes)?);
+                Ok(())
+            }
+            field::STREAM_CONFLATED_SINCE_LAST => {
+                uint64::merge(wire_type, &mut self.conflated_since_last, buf, ctx)
+            }
+            field::STREAM_CONFLATED_TOTAL => {
+                uint64::merge(wire_type, &mut self.conflated_total, buf, ctx)
+            }
+            _ => skip_field(wire_type, tag, buf, ctx),
+        }
+    }
+
+    fn encoded_len(&self) -> usize {
+        let events: usize = self
+            .events
+            .iter()
+            .map(|e| {
+                let len = e.encoded_len();
+                key_len(field::STREAM_EVENTS) + encoded_len_varint(len as u64) + len
+            })
+            .sum();
+        let counter = |tag: u32, v: u64| {
+            if v == 0 {
+                0
+            } else {
+                key_len(tag) + encoded_len_varint(v)
+            }
+        };
+        events
+            + counter(
+                field::STREAM_CONFLATED_SINCE_LAST,
+                self.conflated_since_last,
+            )
+            + counter(field::STREAM_CONFLATED_TOTAL, self.conflated_total)
+    }
+
+    fn clear(&mut self) {
+        *self = RawStreamEventsReply::default();
+    }
+}
+
+/// A `WorkerToGateway` frame as the gateway reads it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum WorkerFrame {
+    /// `events`: the batch's events, each still encoded.
+    Events(Vec<RawEvent>),
+    /// `reply`: a command reply and the request it answers.
+    Reply {
+        correlation_id: u64,
+        reply: RawMxCommandReply,
+    },
+    /// `ready`, `heartbeat`, or an empty frame: nothing to forward.
+    Other,
+}
+
+impl WorkerFrame {
+    /// Parses an encoded `WorkerToGateway`. A reply is sliced out of
+    /// `frame` without a copy; each event is copied into its own buffer.
+    pub fn parse(frame: Bytes) -> Result<Self, DecodeError> {
+        let mut buf = frame;
+        let ctx = DecodeContext::default();
+        let mut parsed = WorkerFrame::Other;
+        while buf.has_remaining() {
+            let (tag, wire_type) = decode_key(&mut buf)?;
+            // `message` is a oneof: the last arm present wins.
+            parsed = match tag {
+                field::WORKER_EVENTS => {
+                    let mut batch = Bytes::new();
+                    pb_bytes::merge(wire_type, &mut batch, &mut buf, ctx.clone())?;
+                    WorkerFrame::Events(parse_event_batch(&batch)?)
+                }
+                field::WORKER_REPLY => {
+                    let mut reply = Bytes::new();
+                    pb_bytes::merge(wire_type, &mut reply, &mut buf, ctx.clone())?;
+                    parse_command_reply(reply)?
+                }
+                _ => {
+                    skip_field(wire_type, tag, &mut buf, ctx.clone())?;
+                    WorkerFrame::Other
+                }
+            };
+        }
+        Ok(parsed)
+    }
+}
+
+fn parse_event_batch(batch: &[u8]) -> Result<Vec<RawEvent>, DecodeError> {
+    let ctx = DecodeContext::default();
+    let mut events = Vec::new();
+    let mut buf = batch;
+    while buf.has_remaining() {
+        let (tag, wire_type) = decode_key(&mut buf)?;
+        if tag == field::EVENT_BATCH_EVENTS {
+            check_wire_type(WireType::LengthDelimited, wire_type)?;
+            // skip_field checks that the whole payload is there.
+            let mut rest = buf;
+            skip_field(wire_type, tag, &mut rest, ctx.clone())?;
+            let mut payload = &buf[..buf.len() - rest.len()];
+            decode_varint(&mut payload)?;
+            let event = payload;
+            buf = rest;
+            // A copy of its own: a queued event must not keep the whole
+            // frame's buffer alive (the session queue's memory bound counts
+            // events, and a conflated survivor could pin a large frame).
+            let mut raw = RawEvent::scan(event)?;
+            raw.bytes = Bytes::copy_from_slice(event);
+            events.push(raw);
+        } else {
+            skip_field(wire_type, tag, &mut buf, ctx.clone())?;
+        }
+    }
+    Ok(events)
+}
+
+fn parse_command_reply(mut buf: Bytes) -> Result<WorkerFrame, DecodeError> {
+    let ctx = DecodeContext::default();
+    let mut correlation_id = 0u64;
+    let mut reply = Bytes::new();
+    while buf.has_remaining() {
+        let (tag, wire_type) = decode_key(&mut buf)?;
+        match tag {
+            field::COMMAND_REPLY_CORRELATION_ID => {
+                uint64::merge(wire_type, &mut correlation_id, &mut buf, ctx.clone())?
+            }
+            field::COMMAND_REPLY_REPLY => {
+                pb_bytes::merge(wire_type, &mut reply, &mut buf, ctx.clone())?
+            }
+            _ => skip_field(wire_type, tag, &mut buf, ctx.clone())?,
+        }
+    }
+    Ok(WorkerFrame::Reply {
+        correlation_id,
+        reply: RawMxCommandReply::from_encoded(reply),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::v1::{
+        mx_event, MxStatus, OnBufferedDataChange, OnDataChange, OnWriteComplete, ProtocolStatus,
+        StreamEventsReply,
+    };
+    use crate::worker::{worker_to_gateway, CommandReply, EventBatch, Heartbeat, WorkerToGateway};
+
+    fn change(item: i32, quality: i32) -> MxEvent {
+        MxEvent {
+            worker_sequence: 7,
+            server_handle: 3,
+            item_handle: item,
+            conflated: 0,
+            kind: Some(mx_event::Kind::DataChange(OnDataChange {
+                quality,
+                statuses: vec![MxStatus {
+                    success: 1,
+                    ..Default::default()
+                }],
+                ..Default::default()
+            })),
+        }
+    }
+
+    #[test]
+    fn an_event_batch_frame_yields_each_event_with_its_key_and_bytes() {
+        let events = vec![
+            change(11, 192),
+            MxEvent {
+                server_handle: 3,
+                item_handle: 12,
+                kind: Some(mx_event::Kind::BufferedDataChange(
+                    OnBufferedDataChange::default(),
+                )),
+                ..Default::default()
+            },
+            MxEvent {
+                server_handle: 3,
+                item_handle: 13,
+                kind: Some(mx_event::Kind::WriteComplete(OnWriteComplete::default())),
+                ..Default::default()
+            },
+        ];
+        let frame = WorkerToGateway {
+            message: Some(worker_to_gateway::Message::Events(EventBatch {
+                events: events.clone(),
+            })),
+        };
+        let WorkerFrame::Events(raw) = WorkerFrame::parse(frame.encode_to_vec().into()).unwrap()
+        else {
+            panic!("not an event frame");
+        };
+        let kinds: Vec<_> = raw.iter().map(|e| (e.item_handle(), e.kind())).collect();
+        assert_eq!(
+            kinds,
+            [
+                (11, EventKind::DataChange),
+                (12, EventKind::BufferedDataChange),
+                (13, EventKind::WriteComplete)
+            ]
+        );
+        assert!(raw.iter().all(|e| e.server_handle() == 3));
+        let decoded: Vec<MxEvent> = raw.iter().map(|e| e.decode_event().unwrap()).collect();
+        assert_eq!(decoded, events);
+    }
+
+    #[test]
+    fn a_reply_frame_yields_its_correlation_id_status_and_the_reply_untouched() {
+        let reply = MxCommandReply {
+            protocol_status: ProtocolStatus::InvalidRequest as i32,
+            hresult: -5,
+            message: "no such handle".into(),
+            ..Default::default()
+        };
+        let frame = WorkerToGateway {
+            message: Some(worker_to_gateway::Message::Reply(CommandReply {
+                correlation_id: 42,
+                reply: Some(reply.clone()),
+            })),
+        };
+        let WorkerFrame::Reply {
+            correlation_id,
+            reply: raw,
+        } = WorkerFrame::parse(frame.encode_to_vec().into()).unwrap()
+        else {
+            panic!("not a reply frame");
+        };
+        assert_eq!(correlation_id, 42);
+        assert_eq!(
+            raw.status().unwrap(),
+            (
+                ProtocolStatus::InvalidRequest as i32,
+                "no such handle".into()
+            )
+        );
+        assert_eq!(raw.decode_reply().unwrap(), reply);
+        assert_eq!(raw.encode_to_vec(), reply.encode_to_vec());
+    }
+
+    #[test]
+    fn other_frames_and_malformed_bytes() {
+        let heartbeat = WorkerToGateway {
+            message: Some(worker_to_gateway::Message::Heartbeat(Heartbeat {
+                sequence: 9,
+            })),
+        };
+        assert_eq!(
+            WorkerFrame::parse(heartbeat.encode_to_vec().into()).unwrap(),
+            WorkerFrame::Other
+        );
+        // An events field whose length runs past the frame.
+        assert!(WorkerFrame::parse(Bytes::from_static(&[0x22, 0x10, 0x0a])).is_err());
+        // An event whose item handle is length-delimited.
+        let bad_event = [0x22, 0x04, 0x0a, 0x02, 0x1a, 0x00];
+        assert!(WorkerFrame::parse(Bytes::copy_from_slice(&bad_event)).is_err());
+        assert!(RawMxCommandReply::from_encoded(Bytes::from_static(&[0x08]))
+            .status()
+            .is_err());
+    }
+
+    #[test]
+    fn a_stream_reply_decodes_as_the_generated_type_with_the_gateways_conflated_counts() {
+        let mut first = RawEvent::encode_from(&change(1, 192));
+        first.set_conflated(300);
+        let second = RawEvent::encode_from(&change(2, 0));
+        let raw = RawStreamEventsReply {
+            events: vec![first, second],
+            conflated_since_last: 300,
+            conflated_total: 1000,
+        };
+        let bytes = raw.encode_to_vec();
+        assert_eq!(bytes.len(), raw.encoded_len());
+        let decoded = StreamEventsReply::decode(bytes.as_slice()).unwrap();
+        let mut expected_first = change(1, 192);
+        expected_first.conflated = 300;
+        assert_eq!(
+            decoded,
+            StreamEventsReply {
+                events: vec![expected_first, change(2, 0)],
+                conflated_since_last: 300,
+                conflated_total: 1000,
+            }
+        );
+        // And back: the raw type reads its own encoding.
+        let again = RawStreamEventsReply::decode(bytes.as_slice()).unwrap();
+        assert_eq!(again.events[0].conflated(), 300);
+        assert_eq!(again.encode_to_vec(), bytes);
+    }
+
+    #[test]
+    fn an_encoded_conflated_count_can_be_reset_to_zero() {
+        let mut event = change(5, 192);
+        event.conflated = 4;
+        let mut raw = RawEvent::encode_from(&event);
+        assert_eq!(raw.conflated(), 4);
+        raw.set_conflated(0);
+        let reply = RawStreamEventsReply {
+            events: vec![raw],
+            ..Default::default()
+        };
+        let decoded = StreamEventsReply::decode(reply.encode_to_vec().as_slice()).unwrap();
+        assert_eq!(decoded.events[0].conflated, 0);
+    }
+
+    #[test]
+    fn a_raw_reply_decoded_from_the_wire_keeps_every_field() {
+        let reply = MxCommandReply {
+            hresult: 1,
+            statuses: vec![MxStatus {
+                success: 1,
+                detail: 1012,
+                ..Default::default()
+            }],
+            message: "x".into(),
+            result: Some(crate::v1::mx_command_reply::Result::ItemHandle(9)),
+            ..Default::default()
+        };
+        let raw = RawMxCommandReply::decode(reply.encode_to_vec().as_slice()).unwrap();
+        assert_eq!(raw.decode_reply().unwrap(), reply);
+    }
+}
