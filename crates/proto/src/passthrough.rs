@@ -428,6 +428,29 @@ impl WorkerFrame {
     }
 }
 
+/// Encodes `WorkerToGateway { events: EventBatch { events } }` into `out`
+/// (cleared first): the bytes prost would produce, with each event's length
+/// computed once (prost's nested encode computes the lengths of the inner
+/// messages again at every level, which was the worker's largest cost).
+/// `lengths` is scratch space kept by the caller.
+pub fn encode_event_frame(events: &[MxEvent], lengths: &mut Vec<usize>, out: &mut Vec<u8>) {
+    out.clear();
+    lengths.clear();
+    lengths.extend(events.iter().map(Message::encoded_len));
+    let batch_len: usize = lengths
+        .iter()
+        .map(|&len| key_len(field::EVENT_BATCH_EVENTS) + encoded_len_varint(len as u64) + len)
+        .sum();
+    out.reserve(key_len(field::WORKER_EVENTS) + encoded_len_varint(batch_len as u64) + batch_len);
+    encode_key(field::WORKER_EVENTS, WireType::LengthDelimited, out);
+    encode_varint(batch_len as u64, out);
+    for (event, &len) in events.iter().zip(lengths.iter()) {
+        encode_key(field::EVENT_BATCH_EVENTS, WireType::LengthDelimited, out);
+        encode_varint(len as u64, out);
+        event.encode_raw(out);
+    }
+}
+
 fn parse_event_batch(batch: &[u8]) -> Result<Vec<RawEvent>, DecodeError> {
     let ctx = DecodeContext::default();
     let mut events = Vec::new();
@@ -544,6 +567,22 @@ mod tests {
         assert!(raw.iter().all(|e| e.server_handle() == 3));
         let decoded: Vec<MxEvent> = raw.iter().map(|e| e.decode_event().unwrap()).collect();
         assert_eq!(decoded, events);
+    }
+
+    #[test]
+    fn an_event_frame_is_encoded_as_prost_encodes_it() {
+        let events: Vec<MxEvent> = (0..300).map(|i| change(i, 192)).collect();
+        let (mut lengths, mut out) = (Vec::new(), vec![1, 2, 3]);
+        encode_event_frame(&events, &mut lengths, &mut out);
+        let frame = WorkerToGateway {
+            message: Some(worker_to_gateway::Message::Events(EventBatch { events })),
+        };
+        assert_eq!(out, frame.encode_to_vec());
+        encode_event_frame(&[], &mut lengths, &mut out);
+        let empty = WorkerToGateway {
+            message: Some(worker_to_gateway::Message::Events(EventBatch::default())),
+        };
+        assert_eq!(out, empty.encode_to_vec());
     }
 
     #[test]

@@ -108,6 +108,19 @@ impl<W: AsyncWrite + Unpin> FrameWriter<W> {
         Ok(())
     }
 
+    /// Writes one already-encoded message without flushing (for a sender
+    /// that encodes off the writer, e.g. the worker's event batches).
+    pub async fn write_encoded(&mut self, message: &[u8]) -> Result<(), FrameError> {
+        if message.len() > MAX_FRAME_BYTES {
+            return Err(FrameError::TooLarge(message.len()));
+        }
+        self.inner
+            .write_all(&(message.len() as u32).to_le_bytes())
+            .await?;
+        self.inner.write_all(message).await?;
+        Ok(())
+    }
+
     /// Flushes buffered bytes to the peer.
     pub async fn flush(&mut self) -> Result<(), FrameError> {
         self.inner.flush().await?;

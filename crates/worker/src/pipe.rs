@@ -6,9 +6,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mxgateway_plant_link::client::PlantClient;
+use mxgateway_proto::passthrough::encode_event_frame;
 use mxgateway_proto::worker::{
-    gateway_to_worker, worker_to_gateway, CommandReply, EventBatch, GatewayToWorker, Heartbeat,
-    Ready, WorkerToGateway,
+    gateway_to_worker, worker_to_gateway, CommandReply, GatewayToWorker, Heartbeat, Ready,
+    WorkerToGateway,
 };
 use mxgateway_worker_protocol::{exit_code, FrameReader, FrameWriter, WORKER_PROTOCOL_VERSION};
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -84,7 +85,8 @@ where
     info!(session = %init.session_id, galaxy = plant.galaxy_name(), "worker ready");
 
     let (out_tx, out_rx) = mpsc::channel::<WorkerToGateway>(CONTROL_FRAMES);
-    let (events_tx, events_rx) = mpsc::channel::<WorkerToGateway>(EVENT_FRAMES);
+    // Event frames arrive encoded (see `send_events`).
+    let (events_tx, events_rx) = mpsc::channel::<Vec<u8>>(EVENT_FRAMES);
     let writer = tokio::spawn(write_loop(FrameWriter::new(output), out_rx, events_rx));
     let ready = Ready {
         protocol_version: WORKER_PROTOCOL_VERSION,
@@ -247,50 +249,63 @@ async fn buffer_flush(at: Option<tokio::time::Instant>) {
     }
 }
 
+/// Sends `events` in frames of at most `max_batch`, encoded here
+/// ([`encode_event_frame`]), and leaves `events` empty with its capacity
+/// kept for the next batch.
 async fn send_events(
-    out: &mpsc::Sender<WorkerToGateway>,
+    out: &mpsc::Sender<Vec<u8>>,
     events: &mut Vec<mxgateway_proto::v1::MxEvent>,
     max_batch: usize,
 ) -> bool {
-    while !events.is_empty() {
-        let rest = if events.len() > max_batch {
-            events.split_off(max_batch)
-        } else {
-            Vec::new()
-        };
-        let batch = EventBatch {
-            events: std::mem::replace(events, rest),
-        };
-        if out
-            .send(message(worker_to_gateway::Message::Events(batch)))
-            .await
-            .is_err()
-        {
+    let mut lengths = Vec::new();
+    for batch in events.chunks(max_batch.max(1)) {
+        let mut frame = Vec::new();
+        encode_event_frame(batch, &mut lengths, &mut frame);
+        if out.send(frame).await.is_err() {
             return false;
         }
     }
+    events.clear();
     true
 }
 
 async fn write_loop<W: AsyncWrite + Unpin>(
     mut writer: FrameWriter<W>,
     mut control: mpsc::Receiver<WorkerToGateway>,
-    mut events: mpsc::Receiver<WorkerToGateway>,
+    mut events: mpsc::Receiver<Vec<u8>>,
 ) {
+    /// A frame to write: a control message, or an encoded event batch.
+    enum Out {
+        Control(WorkerToGateway),
+        Events(Vec<u8>),
+    }
+    async fn write<W: AsyncWrite + Unpin>(
+        writer: &mut FrameWriter<W>,
+        frame: Out,
+    ) -> Result<(), mxgateway_worker_protocol::FrameError> {
+        match frame {
+            Out::Control(frame) => writer.write(&frame).await,
+            Out::Events(frame) => writer.write_encoded(&frame).await,
+        }
+    }
     let (mut control_open, mut events_open) = (true, true);
     while control_open || events_open {
         let frame = tokio::select! {
             biased;
-            frame = control.recv(), if control_open => frame.or_else(|| { control_open = false; None }),
-            frame = events.recv(), if events_open => frame.or_else(|| { events_open = false; None }),
+            frame = control.recv(), if control_open => frame.map(Out::Control).or_else(|| { control_open = false; None }),
+            frame = events.recv(), if events_open => frame.map(Out::Events).or_else(|| { events_open = false; None }),
         };
         let Some(frame) = frame else { continue };
-        if writer.write(&frame).await.is_err() {
+        if write(&mut writer, frame).await.is_err() {
             return;
         }
         // Coalesce whatever is queued into one flush, control frames first.
-        while let Ok(more) = control.try_recv().or_else(|_| events.try_recv()) {
-            if writer.write(&more).await.is_err() {
+        while let Ok(more) = control
+            .try_recv()
+            .map(Out::Control)
+            .or_else(|_| events.try_recv().map(Out::Events))
+        {
+            if write(&mut writer, more).await.is_err() {
                 return;
             }
         }
