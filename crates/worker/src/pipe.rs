@@ -13,20 +13,24 @@ use mxgateway_proto::worker::{
 };
 use mxgateway_worker_protocol::{exit_code, FrameReader, FrameWriter, WORKER_PROTOCOL_VERSION};
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 use tracing::{error, info, warn};
 
 use crate::backend::SimBackend;
 use crate::semantics::{Handled, MxSession, TagConstraints};
 
-/// Control frames (replies, heartbeats) waiting for the stdout writer. They
-/// overtake event frames, so a busy event stream never delays a reply or
-/// makes the worker look hung.
-const CONTROL_FRAMES: usize = 256;
-/// Event frames waiting for the stdout writer. Kept short on purpose: when the
-/// gateway reads slowly, the worker stops taking plant updates and the plant
-/// conflates them, instead of a deep backlog building up here.
+/// Heartbeat frames waiting for the stdout writer. They overtake everything
+/// else, so a busy event stream never makes the worker look hung.
+const CONTROL_FRAMES: usize = 16;
+/// Replies and event frames waiting for the stdout writer, in the order they
+/// happened: a reply never overtakes an event raised before it (as with
+/// MXAccess, no event of an item arrives after the RemoveItem that freed its
+/// handle, which a new item may reuse).
+const ORDERED_FRAMES: usize = 256;
+/// Event frames among them. Kept short on purpose: when the gateway reads
+/// slowly, the worker stops taking plant updates and the plant conflates
+/// them, instead of a deep backlog building up here.
 const EVENT_FRAMES: usize = 4;
 /// Inbound frames read ahead from stdin.
 const INBOUND_FRAMES: usize = 64;
@@ -39,6 +43,37 @@ const DEFAULT_EVENTS_PER_BATCH: usize = 8192;
 
 fn message(m: worker_to_gateway::Message) -> WorkerToGateway {
     WorkerToGateway { message: Some(m) }
+}
+
+/// A frame of the ordered queue.
+enum Ordered {
+    Reply(WorkerToGateway),
+    /// An encoded event frame and its place among the [`EVENT_FRAMES`].
+    Events(Vec<u8>, OwnedSemaphorePermit),
+}
+
+/// Where the main loop sends replies and events, in order.
+#[derive(Clone)]
+struct OrderedOut {
+    frames: mpsc::Sender<Ordered>,
+    event_frames: Arc<Semaphore>,
+}
+
+impl OrderedOut {
+    async fn reply(&self, reply: CommandReply) -> bool {
+        let frame = message(worker_to_gateway::Message::Reply(reply));
+        self.frames.send(Ordered::Reply(frame)).await.is_ok()
+    }
+
+    async fn events(&self, frame: Vec<u8>) -> bool {
+        let Ok(permit) = self.event_frames.clone().acquire_owned().await else {
+            return false;
+        };
+        self.frames
+            .send(Ordered::Events(frame, permit))
+            .await
+            .is_ok()
+    }
 }
 
 /// Runs the worker over the given pipe ends and returns the process exit code.
@@ -85,9 +120,12 @@ where
     info!(session = %init.session_id, galaxy = plant.galaxy_name(), "worker ready");
 
     let (out_tx, out_rx) = mpsc::channel::<WorkerToGateway>(CONTROL_FRAMES);
-    // Event frames arrive encoded (see `send_events`).
-    let (events_tx, events_rx) = mpsc::channel::<Vec<u8>>(EVENT_FRAMES);
-    let writer = tokio::spawn(write_loop(FrameWriter::new(output), out_rx, events_rx));
+    let (ordered_tx, ordered_rx) = mpsc::channel::<Ordered>(ORDERED_FRAMES);
+    let events_tx = OrderedOut {
+        frames: ordered_tx,
+        event_frames: Arc::new(Semaphore::new(EVENT_FRAMES)),
+    };
+    let writer = tokio::spawn(write_loop(FrameWriter::new(output), out_rx, ordered_rx));
     let ready = Ready {
         protocol_version: WORKER_PROTOCOL_VERSION,
         worker_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -168,7 +206,7 @@ where
                         match handled {
                             Handled::Now(reply) => {
                                 let reply = CommandReply { correlation_id, reply: Some(reply) };
-                                if out_tx.send(message(worker_to_gateway::Message::Reply(reply))).await.is_err() {
+                                if !events_tx.reply(reply).await {
                                     break exit_code::OK;
                                 }
                                 // Events the command raised follow its reply.
@@ -176,10 +214,10 @@ where
                                 if !send_events(&events_tx, &mut events, max_batch).await { break exit_code::OK }
                             }
                             Handled::Later(future) => {
-                                let out = out_tx.clone();
+                                let out = events_tx.clone();
                                 tokio::spawn(async move {
                                     let reply = CommandReply { correlation_id, reply: Some(future.await) };
-                                    let _ = out.send(message(worker_to_gateway::Message::Reply(reply))).await;
+                                    out.reply(reply).await;
                                 });
                             }
                         }
@@ -253,7 +291,7 @@ async fn buffer_flush(at: Option<tokio::time::Instant>) {
 /// ([`encode_event_frame`]), and leaves `events` empty with its capacity
 /// kept for the next batch.
 async fn send_events(
-    out: &mpsc::Sender<Vec<u8>>,
+    out: &OrderedOut,
     events: &mut Vec<mxgateway_proto::v1::MxEvent>,
     max_batch: usize,
 ) -> bool {
@@ -261,7 +299,7 @@ async fn send_events(
     for batch in events.chunks(max_batch.max(1)) {
         let mut frame = Vec::new();
         encode_event_frame(batch, &mut lengths, &mut frame);
-        if out.send(frame).await.is_err() {
+        if !out.events(frame).await {
             return false;
         }
     }
@@ -272,20 +310,21 @@ async fn send_events(
 async fn write_loop<W: AsyncWrite + Unpin>(
     mut writer: FrameWriter<W>,
     mut control: mpsc::Receiver<WorkerToGateway>,
-    mut events: mpsc::Receiver<Vec<u8>>,
+    mut events: mpsc::Receiver<Ordered>,
 ) {
-    /// A frame to write: a control message, or an encoded event batch.
+    /// A frame to write: a heartbeat, or one of the ordered queue.
     enum Out {
         Control(WorkerToGateway),
-        Events(Vec<u8>),
+        Ordered(Ordered),
     }
     async fn write<W: AsyncWrite + Unpin>(
         writer: &mut FrameWriter<W>,
         frame: Out,
     ) -> Result<(), mxgateway_worker_protocol::FrameError> {
         match frame {
-            Out::Control(frame) => writer.write(&frame).await,
-            Out::Events(frame) => writer.write_encoded(&frame).await,
+            Out::Control(frame) | Out::Ordered(Ordered::Reply(frame)) => writer.write(&frame).await,
+            // The permit is released once the frame is written.
+            Out::Ordered(Ordered::Events(frame, _permit)) => writer.write_encoded(&frame).await,
         }
     }
     let (mut control_open, mut events_open) = (true, true);
@@ -293,7 +332,7 @@ async fn write_loop<W: AsyncWrite + Unpin>(
         let frame = tokio::select! {
             biased;
             frame = control.recv(), if control_open => frame.map(Out::Control).or_else(|| { control_open = false; None }),
-            frame = events.recv(), if events_open => frame.map(Out::Events).or_else(|| { events_open = false; None }),
+            frame = events.recv(), if events_open => frame.map(Out::Ordered).or_else(|| { events_open = false; None }),
         };
         let Some(frame) = frame else { continue };
         if write(&mut writer, frame).await.is_err() {
@@ -303,7 +342,7 @@ async fn write_loop<W: AsyncWrite + Unpin>(
         while let Ok(more) = control
             .try_recv()
             .map(Out::Control)
-            .or_else(|_| events.try_recv().map(Out::Events))
+            .or_else(|_| events.try_recv().map(Out::Ordered))
         {
             if write(&mut writer, more).await.is_err() {
                 return;

@@ -45,6 +45,12 @@ impl Transport for Pipe {
         }
     }
 
+    /// Exact here: the worker never sends a reply ahead of an event raised
+    /// before it, so every event of the removed item is already held.
+    fn discard_events_of(&mut self, item: i32) {
+        self.h.backlog.retain(|e| e.item_handle != item);
+    }
+
     async fn next_event(&mut self) -> Option<MxEvent> {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
         loop {
