@@ -22,6 +22,13 @@
 use std::collections::VecDeque;
 use std::hash::Hash;
 
+/// Once drained, a queue whose storage grew past this many slots (a burst,
+/// such as the initial values of a large subscription, or a stall) gives it
+/// back down to [`RETAINED_SLOTS`], so the memory of a burst does not stay
+/// with the session.
+const RETAINED_SLOTS_MAX: usize = 65_536;
+const RETAINED_SLOTS: usize = 4_096;
+
 /// What [`ConflatingQueue::push`] did with an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Push {
@@ -74,6 +81,11 @@ impl<K: Hash + Eq + Clone, E> ConflatingQueue<K, E> {
     /// True when nothing is waiting.
     pub fn is_empty(&self) -> bool {
         self.live == 0
+    }
+
+    /// Slots allocated now (live entries, tombstones and spare capacity).
+    pub fn allocated_slots(&self) -> usize {
+        self.slots.capacity()
     }
 
     /// Events folded away since the queue was created.
@@ -136,13 +148,18 @@ impl<K: Hash + Eq + Clone, E> ConflatingQueue<K, E> {
                     self.live -= 1;
                     if self.indexed {
                         if self.live <= self.capacity / 2 {
-                            self.latest.clear();
+                            // Dropped, not cleared: a table sized for a
+                            // stall must not stay allocated after it.
+                            self.latest = crate::HandleMap::default();
                             self.indexed = false;
                         } else if let Some(k) = slot.key {
                             if self.latest.get(&k) == Some(&pos) {
                                 self.latest.remove(&k);
                             }
                         }
+                    }
+                    if self.slots.is_empty() && self.slots.capacity() > RETAINED_SLOTS_MAX {
+                        self.slots.shrink_to(RETAINED_SLOTS);
                     }
                     return Some((slot.event, slot.folded));
                 }
@@ -202,6 +219,24 @@ impl<K: Hash + Eq + Clone, E> ConflatingQueue<K, E> {
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    #[test]
+    fn a_drained_burst_gives_its_storage_back() {
+        let mut q = ConflatingQueue::new(1_000_000);
+        for i in 0..200_000u32 {
+            q.push(Some(i), i);
+        }
+        assert!(q.allocated_slots() >= 200_000);
+        let mut out = Vec::new();
+        q.drain_up_to(usize::MAX, &mut out);
+        assert_eq!(out.len(), 200_000);
+        assert!(q.allocated_slots() <= RETAINED_SLOTS_MAX);
+        // Ordinary traffic keeps its (small) storage.
+        q.push(Some(1), 1);
+        let small = q.allocated_slots();
+        q.pop();
+        assert_eq!(q.allocated_slots(), small);
+    }
 
     #[test]
     fn fifo_below_capacity() {

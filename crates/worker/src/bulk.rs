@@ -34,9 +34,9 @@ use mxgateway_proto::v1::{
 use tokio::sync::{mpsc, oneshot};
 
 use crate::backend::Backend;
+use crate::references::same_reference;
 use crate::semantics::{
-    data_change, hresult_failure, invalid_request, ok, reference_key, Access, Handled, MxSession,
-    WriteArgs,
+    data_change, hresult_failure, invalid_request, ok, Access, Handled, MxSession, WriteArgs,
 };
 
 /// Used when a ReadBulk arrives with `timeout_ms = 0` (the gateway normally
@@ -486,9 +486,12 @@ impl<B: Backend> MxSession<B> {
 
     /// The cached last data change of an advised item with this reference.
     fn cached(&self, definition: &str) -> Option<BulkReadResult> {
-        let handles = self.by_reference.get(&reference_key(definition, ""))?;
+        let handles = self.by_reference.candidates(definition, "");
         handles.iter().find_map(|h| {
             let item = self.items.get(h)?;
+            if !same_reference((&item.definition, &item.context), (definition, "")) {
+                return None;
+            }
             item.advise.as_ref()?;
             let last = item.last.as_ref()?;
             Some(BulkReadResult {

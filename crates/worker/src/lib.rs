@@ -16,6 +16,7 @@ pub mod backend;
 mod buffered;
 mod bulk;
 mod pipe;
+mod references;
 pub mod semantics;
 mod slab;
 

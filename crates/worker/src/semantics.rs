@@ -36,7 +36,7 @@
 //! was in flight for a removed item can never land on a reused item handle.
 //! Every advised item keeps its last data change, which `ReadBulk` serves.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -50,6 +50,7 @@ use tokio::sync::mpsc;
 
 use crate::backend::{Backend, BackendError};
 use crate::bulk::PendingReads;
+use crate::references::ReferenceIndex;
 
 /// A write the runtime has decided on, to become OnWriteComplete.
 #[derive(Debug)]
@@ -197,8 +198,8 @@ pub struct MxSession<B: Backend> {
     /// Accepted writes, in the order they were accepted, to `write_pump`.
     writes: mpsc::UnboundedSender<QueuedWrite>,
     pub(crate) constraints: TagConstraints,
-    /// Item handles by folded reference key (see `reference_key`), for ReadBulk's cache.
-    pub(crate) by_reference: HashMap<String, Vec<i32>>,
+    /// Item handles by reference, for ReadBulk's cache (`references.rs`).
+    pub(crate) by_reference: ReferenceIndex,
     pub(crate) reads: PendingReads,
     /// Events a command raised (Activate's value, OperationComplete), for the
     /// main loop to send after the reply; at most a few per command.
@@ -250,14 +251,6 @@ async fn write_pump<B: Backend>(
                 .await;
         });
     }
-}
-
-/// The case-insensitive key ReadBulk finds advised items by.
-pub(crate) fn reference_key(definition: &str, context: &str) -> String {
-    let mut key = context.to_lowercase();
-    key.push('\u{1f}');
-    key.push_str(&definition.to_lowercase());
-    key
 }
 
 /// A reply carrying the HRESULT of a failed call (what COM would raise).
@@ -327,7 +320,7 @@ impl<B: Backend> MxSession<B> {
             sequence: 0,
             writes,
             constraints,
-            by_reference: HashMap::new(),
+            by_reference: ReferenceIndex::default(),
             reads: PendingReads::default(),
             raised: Vec::new(),
             buffered_pending: BTreeSet::new(),
@@ -564,10 +557,7 @@ impl<B: Backend> MxSession<B> {
                 h
             }
         };
-        self.by_reference
-            .entry(reference_key(&definition, &context))
-            .or_default()
-            .push(handle);
+        self.by_reference.insert(&definition, &context, handle);
         self.items.insert(
             handle,
             Item {
@@ -591,13 +581,8 @@ impl<B: Backend> MxSession<B> {
             return;
         };
         self.buffered_pending.remove(&item_handle);
-        let key = reference_key(&item.definition, &item.context);
-        if let Some(handles) = self.by_reference.get_mut(&key) {
-            handles.retain(|&h| h != item_handle);
-            if handles.is_empty() {
-                self.by_reference.remove(&key);
-            }
-        }
+        self.by_reference
+            .remove(&item.definition, &item.context, item_handle);
         self.free_items.insert(item_handle);
     }
 
