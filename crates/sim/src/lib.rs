@@ -57,6 +57,7 @@ mod model;
 mod plant;
 mod reference;
 mod security;
+mod sub_table;
 
 pub use alarms::{
     AlarmCondition, AlarmFilter, AlarmRecord, AlarmState, DEFAULT_ALARM_PRIORITY,

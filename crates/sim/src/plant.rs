@@ -51,6 +51,7 @@ use crate::model::Permission;
 use crate::reference::{self, Change, Property, Resolved, Selector};
 use crate::security::Users;
 use crate::security::{authorize_write, WriteIdentity, OPEN_SECURITY_USER_ID};
+use crate::sub_table::{SubList, SubTable};
 
 /// Default bound of a connection's update queue (entries before it starts to conflate).
 pub const DEFAULT_QUEUE_CAPACITY: usize = 65_536;
@@ -172,9 +173,7 @@ struct PointState {
     value: MxValue,
     timestamp: Timestamp,
     quality: i32,
-    // A thin pointer on purpose: `Vec` itself is three words on every point.
-    #[allow(clippy::box_collection)]
-    subs: Option<Box<Vec<Sub>>>,
+    subs: Option<Box<SubList<Sub>>>,
 }
 
 #[derive(Clone, Copy, Default)]
@@ -198,7 +197,7 @@ struct SubEntry {
 
 struct ConnEntry {
     shared: Arc<ConnShared>,
-    subs: HashMap<u64, SubEntry>,
+    subs: SubTable<SubEntry>,
     /// User ids `authenticate` returned on this connection.
     authenticated: Vec<i32>,
 }
@@ -495,10 +494,16 @@ type Replaced = (Arc<Galaxy>, Vec<PointState>, Arc<GalaxyModel>);
 
 fn remove_sub(ps: &mut PointState, conn: u32, sub_id: u64) {
     if let Some(subs) = &mut ps.subs {
-        subs.retain(|s| !(s.conn == conn && s.sub_id == sub_id));
-        if subs.is_empty() {
+        if !subs.retain(|s| !(s.conn == conn && s.sub_id == sub_id)) {
             ps.subs = None;
         }
+    }
+}
+
+fn add_sub(ps: &mut PointState, sub: Sub) {
+    match &mut ps.subs {
+        Some(subs) => subs.push(sub),
+        None => ps.subs = Some(Box::new(SubList::One(sub))),
     }
 }
 
@@ -642,7 +647,7 @@ impl State {
         let State { conns, fanout, .. } = self;
         for (slot, entry) in conns.iter_mut().enumerate() {
             let Some(entry) = entry else { continue };
-            for (&sub_id, sub) in entry.subs.iter_mut() {
+            for (sub_id, sub) in entry.subs.iter_mut() {
                 let before = view(
                     &old,
                     &old_points,
@@ -654,14 +659,14 @@ impl State {
                 );
                 sub.target = reference::resolve(&new, &sub.reference, &sub.context);
                 if let Ok(t) = &sub.target {
-                    points[t.point as usize]
-                        .subs
-                        .get_or_insert_with(Default::default)
-                        .push(Sub {
+                    add_sub(
+                        &mut points[t.point as usize],
+                        Sub {
                             conn: slot as u32,
                             selector: t.selector,
                             sub_id,
-                        });
+                        },
+                    );
                 }
                 let after = view(
                     &new,
@@ -1124,7 +1129,7 @@ impl Plant {
             };
             st.conns[slot as usize] = Some(ConnEntry {
                 shared: Arc::clone(&shared),
-                subs: HashMap::new(),
+                subs: SubTable::default(),
                 authenticated: Vec::new(),
             });
             if st.fanout.batches.len() <= slot as usize {
@@ -1225,7 +1230,7 @@ impl Plant {
             let unused = Timestamp::default();
             for (slot, entry) in conns.iter().enumerate() {
                 let Some(entry) = entry else { continue };
-                for (&sub_id, sub) in &entry.subs {
+                for (sub_id, sub) in entry.subs.iter() {
                     if sub.target.is_err() {
                         continue;
                     }
@@ -1334,14 +1339,14 @@ impl Connection {
             }
             let target = reference::resolve(galaxy, reference, context);
             if let Ok(t) = &target {
-                points[t.point as usize]
-                    .subs
-                    .get_or_insert_with(Default::default)
-                    .push(Sub {
+                add_sub(
+                    &mut points[t.point as usize],
+                    Sub {
                         conn: self.slot,
                         selector: t.selector,
                         sub_id,
-                    });
+                    },
+                );
             }
             let update = view(
                 galaxy,
@@ -1582,7 +1587,7 @@ impl Drop for Connection {
                 ..
             } = &mut *st;
             if let Some(entry) = conns[self.slot as usize].take() {
-                for (sub_id, sub) in entry.subs {
+                for (sub_id, sub) in entry.subs.into_entries() {
                     if let Ok(t) = sub.target {
                         remove_sub(&mut points[t.point as usize], self.slot, sub_id);
                     }

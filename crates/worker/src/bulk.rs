@@ -486,9 +486,9 @@ impl<B: Backend> MxSession<B> {
 
     /// The cached last data change of an advised item with this reference.
     fn cached(&self, definition: &str) -> Option<BulkReadResult> {
-        let handles = self.by_reference.candidates(definition, "");
-        handles.iter().find_map(|h| {
-            let item = self.items.get(h)?;
+        let mut handles = self.by_reference.candidates(definition, "");
+        handles.find_map(|h| {
+            let item = self.items.get(&h)?;
             if !same_reference((&item.definition, &item.context), (definition, "")) {
                 return None;
             }

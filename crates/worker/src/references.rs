@@ -4,9 +4,10 @@
 //!
 //! Memory matters here: at 1,000,000 items a map from the lowercased
 //! reference `String` to a `Vec` of handles cost about 130 bytes per item
-//! (two small heap blocks and a 48-byte entry). This index keeps a 64-bit
-//! hash of the lowercased reference and the handles, the first one inline:
-//! about 25 bytes per item. A hash names candidates only; callers confirm a
+//! (two small heap blocks and a 48-byte entry). This index keeps a 32-bit
+//! hash of the folded reference and the first handle, 8 bytes a bucket
+//! (about 17 bytes per item with the table's spare buckets), and any
+//! further handles of a hash in a second, normally empty map. A hash names candidates only; callers confirm a
 //! candidate against the item's own definition and context with
 //! [`same_reference`], so a collision can never answer with another tag's
 //! value.
@@ -14,23 +15,19 @@
 //! Case folding is per character (`char::to_lowercase`), the same for the
 //! hash and the comparison.
 
+use std::collections::hash_map::Entry;
 use std::hash::{BuildHasher, Hash, Hasher};
 
 use mxgateway_mx::HandleMap;
 
-/// The handles of one reference hash; almost always exactly one.
-#[derive(Debug)]
-enum Handles {
-    One(i32),
-    // Boxed on purpose: a thin pointer keeps every entry at 16 bytes.
-    #[allow(clippy::box_collection)]
-    Many(Box<Vec<i32>>),
-}
-
 /// See the module documentation.
 #[derive(Debug, Default)]
 pub(crate) struct ReferenceIndex {
-    by_hash: HandleMap<u64, Handles>,
+    /// The first handle under each hash: 8 bytes a bucket.
+    first: HandleMap<u32, i32>,
+    /// Further handles under a hash (the same reference added again, or a
+    /// collision): rare, so kept apart.
+    more: HandleMap<u32, Vec<i32>>,
 }
 
 /// A reference hashed as its case-folded characters.
@@ -65,69 +62,72 @@ pub(crate) fn same_reference(a: (&str, &str), b: (&str, &str)) -> bool {
 }
 
 impl ReferenceIndex {
-    fn key(&self, definition: &str, context: &str) -> u64 {
-        // The map's own hash state, seeded per map: references from a
-        // client cannot be chosen to collide on purpose.
-        self.by_hash.hasher().hash_one(Folded {
+    fn key(&self, definition: &str, context: &str) -> u32 {
+        // The map's own hash state, seeded per map: references from a client
+        // cannot be chosen to collide on purpose. 32 bits are plenty for a
+        // candidate list that callers confirm.
+        self.first.hasher().hash_one(Folded {
             definition,
             context,
-        })
+        }) as u32
     }
 
     /// Records `handle` under its reference.
     pub(crate) fn insert(&mut self, definition: &str, context: &str, handle: i32) {
         let key = self.key(definition, context);
-        match self.by_hash.get_mut(&key) {
-            None => {
-                self.by_hash.insert(key, Handles::One(handle));
+        match self.first.entry(key) {
+            Entry::Occupied(_) => self.more.entry(key).or_default().push(handle),
+            Entry::Vacant(slot) => {
+                slot.insert(handle);
             }
-            Some(Handles::One(first)) => {
-                let first = *first;
-                self.by_hash
-                    .insert(key, Handles::Many(Box::new(vec![first, handle])));
-            }
-            Some(Handles::Many(handles)) => handles.push(handle),
         }
     }
 
     /// Forgets `handle`, recorded under this reference.
     pub(crate) fn remove(&mut self, definition: &str, context: &str, handle: i32) {
         let key = self.key(definition, context);
-        let emptied = match self.by_hash.get_mut(&key) {
-            None => false,
-            Some(Handles::One(h)) => *h == handle,
-            Some(Handles::Many(handles)) => {
-                handles.retain(|&h| h != handle);
-                match handles.as_slice() {
-                    [] => true,
-                    [last] => {
-                        let last = *last;
-                        self.by_hash.insert(key, Handles::One(last));
-                        false
+        if self.first.get(&key) == Some(&handle) {
+            // The oldest further handle, if any, moves up.
+            match self.more.get_mut(&key) {
+                Some(more) => {
+                    let next = more.remove(0);
+                    if more.is_empty() {
+                        self.more.remove(&key);
                     }
-                    _ => false,
+                    self.first.insert(key, next);
+                }
+                None => {
+                    self.first.remove(&key);
                 }
             }
-        };
-        if emptied {
-            self.by_hash.remove(&key);
+        } else if let Some(more) = self.more.get_mut(&key) {
+            more.retain(|&h| h != handle);
+            if more.is_empty() {
+                self.more.remove(&key);
+            }
         }
     }
 
     /// Handles that may carry this reference, oldest first; confirm each
     /// with [`same_reference`].
-    pub(crate) fn candidates(&self, definition: &str, context: &str) -> &[i32] {
-        match self.by_hash.get(&self.key(definition, context)) {
-            None => &[],
-            Some(Handles::One(h)) => std::slice::from_ref(h),
-            Some(Handles::Many(handles)) => handles,
-        }
+    pub(crate) fn candidates(
+        &self,
+        definition: &str,
+        context: &str,
+    ) -> impl Iterator<Item = i32> + '_ {
+        let key = self.key(definition, context);
+        let more = self.more.get(&key).map(Vec::as_slice).unwrap_or_default();
+        self.first
+            .get(&key)
+            .copied()
+            .into_iter()
+            .chain(more.iter().copied())
     }
 
     /// Distinct reference hashes held (for tests).
     #[cfg(test)]
     fn len(&self) -> usize {
-        self.by_hash.len()
+        self.first.len()
     }
 }
 
@@ -141,11 +141,17 @@ mod tests {
         index.insert("Tank1.Level", "", 1);
         index.insert("TANK1.level", "", 2);
         index.insert("Tank1.Level", "Area", 3);
-        assert_eq!(index.candidates("tank1.LEVEL", ""), [1, 2]);
-        assert_eq!(index.candidates("Tank1.Level", "AREA"), [3]);
-        assert!(index.candidates("Tank2.Level", "").is_empty());
+        let found = |index: &ReferenceIndex, d: &str, c: &str| -> Vec<i32> {
+            index.candidates(d, c).collect()
+        };
+        assert_eq!(found(&index, "tank1.LEVEL", ""), [1, 2]);
+        assert_eq!(found(&index, "Tank1.Level", "AREA"), [3]);
+        assert!(found(&index, "Tank2.Level", "").is_empty());
+        index.insert("tank1.level", "", 4);
         index.remove("Tank1.Level", "", 1);
-        assert_eq!(index.candidates("tank1.level", ""), [2]);
+        assert_eq!(found(&index, "tank1.level", ""), [2, 4]);
+        index.remove("Tank1.Level", "", 4);
+        assert_eq!(found(&index, "tank1.level", ""), [2]);
         index.remove("tank1.level", "", 2);
         index.remove("Tank1.Level", "Area", 3);
         assert_eq!(index.len(), 0);
@@ -157,7 +163,7 @@ mod tests {
         index.insert("A.B", "", 1);
         index.remove("A.B", "", 9);
         index.remove("C.D", "", 1);
-        assert_eq!(index.candidates("a.b", ""), [1]);
+        assert_eq!(index.candidates("a.b", "").collect::<Vec<_>>(), [1]);
     }
 
     #[test]
@@ -167,7 +173,7 @@ mod tests {
         let mut index = ReferenceIndex::default();
         index.insert("c", "ab", 1);
         // Either no candidate or one the caller rejects; never a match.
-        let wrong = index.candidates("bc", "a");
-        assert!(wrong.is_empty() || !same_reference(("bc", "a"), ("c", "ab")));
+        let wrong = index.candidates("bc", "a").count();
+        assert!(wrong == 0 || !same_reference(("bc", "a"), ("c", "ab")));
     }
 }

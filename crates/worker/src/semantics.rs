@@ -97,8 +97,9 @@ pub(crate) struct Advise {
 
 pub(crate) struct Item {
     pub(crate) server_handle: i32,
-    pub(crate) definition: String,
-    pub(crate) context: String,
+    // Boxed strings: no spare capacity, and 8 bytes less each, per item.
+    pub(crate) definition: Box<str>,
+    pub(crate) context: Box<str>,
     pub(crate) advise: Option<Advise>,
     /// Set by the first successful data change after Advise.
     pub(crate) resolved: bool,
@@ -562,8 +563,8 @@ impl<B: Backend> MxSession<B> {
             handle,
             Item {
                 server_handle,
-                definition,
-                context,
+                definition: definition.into_boxed_str(),
+                context: context.into_boxed_str(),
                 advise: None,
                 resolved: false,
                 data_type: DataType::NoData,
@@ -653,8 +654,8 @@ impl<B: Backend> MxSession<B> {
         }
         let request = plant::Subscribe {
             subscription_id,
-            reference: item.definition.clone(),
-            context: item.context.clone(),
+            reference: item.definition.to_string(),
+            context: item.context.to_string(),
             supervisory,
         };
         Some(request)
