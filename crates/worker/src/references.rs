@@ -12,8 +12,8 @@
 //! [`same_reference`], so a collision can never answer with another tag's
 //! value.
 //!
-//! Case folding is per character (`char::to_lowercase`), the same for the
-//! hash and the comparison.
+//! Case folding is per character (`char::to_lowercase`; byte by byte for
+//! ASCII text), the same for the hash and the comparison.
 
 use std::collections::hash_map::Entry;
 use std::hash::{BuildHasher, Hash, Hasher};
@@ -38,19 +38,63 @@ struct Folded<'a> {
 
 impl Hash for Folded<'_> {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        for c in self.context.chars().flat_map(char::to_lowercase) {
-            state.write_u32(u32::from(c));
-        }
+        let mut bytes = FoldedBytes {
+            state,
+            buf: [0; 64],
+            len: 0,
+        };
+        bytes.push_str(self.context);
         // A separator no reference contains, so ("ab", "c") ≠ ("a", "bc").
-        state.write_u32(0x1f);
-        for c in self.definition.chars().flat_map(char::to_lowercase) {
-            state.write_u32(u32::from(c));
+        bytes.push(0x1f);
+        bytes.push_str(self.definition);
+        bytes.flush();
+    }
+}
+
+/// Feeds the UTF-8 bytes of case-folded text to a hasher in 64-byte
+/// chunks: the chunks depend only on the folded bytes, so ASCII text (folded
+/// a byte at a time, the usual case) and other text hash alike.
+struct FoldedBytes<'a, H> {
+    state: &'a mut H,
+    buf: [u8; 64],
+    len: usize,
+}
+
+impl<H: Hasher> FoldedBytes<'_, H> {
+    fn push(&mut self, byte: u8) {
+        if self.len == self.buf.len() {
+            self.flush();
         }
+        self.buf[self.len] = byte;
+        self.len += 1;
+    }
+
+    fn push_str(&mut self, text: &str) {
+        if text.is_ascii() {
+            for byte in text.bytes() {
+                self.push(byte.to_ascii_lowercase());
+            }
+        } else {
+            let mut utf8 = [0u8; 4];
+            for c in text.chars().flat_map(char::to_lowercase) {
+                for &byte in c.encode_utf8(&mut utf8).as_bytes() {
+                    self.push(byte);
+                }
+            }
+        }
+    }
+
+    fn flush(&mut self) {
+        self.state.write(&self.buf[..self.len]);
+        self.len = 0;
     }
 }
 
 /// True when two strings are equal after per-character case folding.
 fn folded_eq(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        return a.eq_ignore_ascii_case(b);
+    }
     a.chars()
         .flat_map(char::to_lowercase)
         .eq(b.chars().flat_map(char::to_lowercase))
@@ -164,6 +208,35 @@ mod tests {
         index.remove("A.B", "", 9);
         index.remove("C.D", "", 1);
         assert_eq!(index.candidates("a.b", "").collect::<Vec<_>>(), [1]);
+    }
+
+    #[test]
+    fn ascii_and_other_text_fold_and_hash_alike() {
+        let mut index = ReferenceIndex::default();
+        let long = "Ä".repeat(40) + ".Attr";
+        index.insert(&long, "", 1);
+        index.insert(
+            "Plain.Attribute_With_A_Long_Name_That_Passes_Sixty_Four_Bytes",
+            "",
+            2,
+        );
+        assert_eq!(
+            index
+                .candidates(&long.to_uppercase(), "")
+                .collect::<Vec<_>>(),
+            [1]
+        );
+        assert_eq!(
+            index
+                .candidates(
+                    "plain.attribute_with_a_long_name_that_passes_sixty_four_bytes",
+                    ""
+                )
+                .collect::<Vec<_>>(),
+            [2]
+        );
+        assert!(same_reference(("ÄB.x", ""), ("äb.X", "")));
+        assert!(!same_reference(("AB.x", ""), ("ÄB.x", "")));
     }
 
     #[test]
