@@ -49,6 +49,8 @@ mod field {
     pub const STREAM_EVENTS: u32 = 1;
     pub const STREAM_CONFLATED_SINCE_LAST: u32 = 2;
     pub const STREAM_CONFLATED_TOTAL: u32 = 3;
+    pub const WORKER_READY: u32 = 1;
+    pub const WORKER_HEARTBEAT: u32 = 2;
     pub const WORKER_REPLY: u32 = 3;
     pub const WORKER_EVENTS: u32 = 4;
     pub const COMMAND_REPLY_CORRELATION_ID: u32 = 1;
@@ -92,6 +94,21 @@ fn copy_field(
     Ok(())
 }
 
+/// Reads each field of a message from `buf`: `read` takes the fields it
+/// knows (returning `true`); the others are skipped.
+fn for_each_field<B: Buf>(
+    buf: &mut B,
+    mut read: impl FnMut(u32, WireType, &mut B, DecodeContext) -> Result<bool, DecodeError>,
+) -> Result<(), DecodeError> {
+    while buf.has_remaining() {
+        let (tag, wire_type) = decode_key(buf)?;
+        if !read(tag, wire_type, buf, DecodeContext::default())? {
+            skip_field(wire_type, tag, buf, DecodeContext::default())?;
+        }
+    }
+    Ok(())
+}
+
 /// An `MxCommandReply` kept as the worker encoded it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RawMxCommandReply {
@@ -124,21 +141,15 @@ impl RawMxCommandReply {
     /// `protocol_status` and `message`, read without decoding the rest; an
     /// error means the bytes are not an `MxCommandReply`.
     pub fn status(&self) -> Result<(i32, String), DecodeError> {
-        let mut buf = self.bytes.clone();
-        let ctx = DecodeContext::default();
         let (mut status, mut message) = (0i32, String::new());
-        while buf.has_remaining() {
-            let (tag, wire_type) = decode_key(&mut buf)?;
+        for_each_field(&mut self.bytes.as_ref(), |tag, wire_type, buf, ctx| {
             match tag {
-                field::REPLY_PROTOCOL_STATUS => {
-                    int32::merge(wire_type, &mut status, &mut buf, ctx.clone())?
-                }
-                field::REPLY_MESSAGE => {
-                    string::merge(wire_type, &mut message, &mut buf, ctx.clone())?
-                }
-                _ => skip_field(wire_type, tag, &mut buf, ctx.clone())?,
+                field::REPLY_PROTOCOL_STATUS => int32::merge(wire_type, &mut status, buf, ctx)?,
+                field::REPLY_MESSAGE => string::merge(wire_type, &mut message, buf, ctx)?,
+                _ => return Ok(false),
             }
-        }
+            Ok(true)
+        })?;
         Ok((status, message))
     }
 }
@@ -208,42 +219,33 @@ impl RawEvent {
     /// The fields of `parse`, read from a plain slice (cloning a `Bytes`
     /// made from a `Vec` would allocate to share it).
     fn scan(mut buf: &[u8]) -> Result<Self, DecodeError> {
-        let ctx = DecodeContext::default();
         let mut event = RawEvent::default();
-        while buf.has_remaining() {
-            let (tag, wire_type) = decode_key(&mut buf)?;
+        for_each_field(&mut buf, |tag, wire_type, buf, ctx| {
             let kind = match tag {
                 field::EVENT_SERVER_HANDLE => {
-                    int32::merge(wire_type, &mut event.server_handle, &mut buf, ctx.clone())?;
-                    continue;
+                    int32::merge(wire_type, &mut event.server_handle, buf, ctx)?;
+                    return Ok(true);
                 }
                 field::EVENT_ITEM_HANDLE => {
-                    int32::merge(wire_type, &mut event.item_handle, &mut buf, ctx.clone())?;
-                    continue;
+                    int32::merge(wire_type, &mut event.item_handle, buf, ctx)?;
+                    return Ok(true);
                 }
                 field::EVENT_CONFLATED => {
-                    uint32::merge(
-                        wire_type,
-                        &mut event.encoded_conflated,
-                        &mut buf,
-                        ctx.clone(),
-                    )?;
-                    continue;
+                    uint32::merge(wire_type, &mut event.encoded_conflated, buf, ctx)?;
+                    return Ok(true);
                 }
                 field::EVENT_DATA_CHANGE => EventKind::DataChange,
                 field::EVENT_WRITE_COMPLETE => EventKind::WriteComplete,
                 field::EVENT_OPERATION_COMPLETE => EventKind::OperationComplete,
                 field::EVENT_BUFFERED_DATA_CHANGE => EventKind::BufferedDataChange,
-                _ => {
-                    skip_field(wire_type, tag, &mut buf, ctx.clone())?;
-                    continue;
-                }
+                _ => return Ok(false),
             };
             // A oneof arm is a message: length-delimited, last one wins.
             check_wire_type(WireType::LengthDelimited, wire_type)?;
-            skip_field(wire_type, tag, &mut buf, ctx.clone())?;
+            skip_field(wire_type, tag, buf, ctx)?;
             event.kind = kind;
-        }
+            Ok(true)
+        })?;
         event.conflated = event.encoded_conflated;
         Ok(event)
     }
@@ -400,30 +402,29 @@ pub enum WorkerFrame {
 impl WorkerFrame {
     /// Parses an encoded `WorkerToGateway`. A reply is sliced out of
     /// `frame` without a copy; each event is copied into its own buffer.
-    pub fn parse(frame: Bytes) -> Result<Self, DecodeError> {
-        let mut buf = frame;
-        let ctx = DecodeContext::default();
+    pub fn parse(mut frame: Bytes) -> Result<Self, DecodeError> {
         let mut parsed = WorkerFrame::Other;
-        while buf.has_remaining() {
-            let (tag, wire_type) = decode_key(&mut buf)?;
+        for_each_field(&mut frame, |tag, wire_type, buf, ctx| {
             // `message` is a oneof: the last arm present wins.
             parsed = match tag {
                 field::WORKER_EVENTS => {
                     let mut batch = Bytes::new();
-                    pb_bytes::merge(wire_type, &mut batch, &mut buf, ctx.clone())?;
+                    pb_bytes::merge(wire_type, &mut batch, buf, ctx)?;
                     WorkerFrame::Events(parse_event_batch(&batch)?)
                 }
                 field::WORKER_REPLY => {
                     let mut reply = Bytes::new();
-                    pb_bytes::merge(wire_type, &mut reply, &mut buf, ctx.clone())?;
+                    pb_bytes::merge(wire_type, &mut reply, buf, ctx)?;
                     parse_command_reply(reply)?
                 }
-                _ => {
-                    skip_field(wire_type, tag, &mut buf, ctx.clone())?;
+                field::WORKER_READY | field::WORKER_HEARTBEAT => {
+                    skip_field(wire_type, tag, buf, ctx)?;
                     WorkerFrame::Other
                 }
+                _ => return Ok(false),
             };
-        }
+            Ok(true)
+        })?;
         Ok(parsed)
     }
 }
@@ -451,50 +452,43 @@ pub fn encode_event_frame(events: &[MxEvent], lengths: &mut Vec<usize>, out: &mu
     }
 }
 
-fn parse_event_batch(batch: &[u8]) -> Result<Vec<RawEvent>, DecodeError> {
-    let ctx = DecodeContext::default();
+fn parse_event_batch(mut batch: &[u8]) -> Result<Vec<RawEvent>, DecodeError> {
     let mut events = Vec::new();
-    let mut buf = batch;
-    while buf.has_remaining() {
-        let (tag, wire_type) = decode_key(&mut buf)?;
-        if tag == field::EVENT_BATCH_EVENTS {
-            check_wire_type(WireType::LengthDelimited, wire_type)?;
-            // skip_field checks that the whole payload is there.
-            let mut rest = buf;
-            skip_field(wire_type, tag, &mut rest, ctx.clone())?;
-            let mut payload = &buf[..buf.len() - rest.len()];
-            decode_varint(&mut payload)?;
-            let event = payload;
-            buf = rest;
-            // A copy of its own: a queued event must not keep the whole
-            // frame's buffer alive (the session queue's memory bound counts
-            // events, and a conflated survivor could pin a large frame).
-            let mut raw = RawEvent::scan(event)?;
-            raw.bytes = Bytes::copy_from_slice(event);
-            events.push(raw);
-        } else {
-            skip_field(wire_type, tag, &mut buf, ctx.clone())?;
+    for_each_field(&mut batch, |tag, wire_type, buf, ctx| {
+        if tag != field::EVENT_BATCH_EVENTS {
+            return Ok(false);
         }
-    }
+        check_wire_type(WireType::LengthDelimited, wire_type)?;
+        // skip_field checks that the whole payload is there.
+        let mut rest = *buf;
+        skip_field(wire_type, tag, &mut rest, ctx)?;
+        let mut event = &buf[..buf.len() - rest.len()];
+        decode_varint(&mut event)?;
+        *buf = rest;
+        // A copy of its own: a queued event must not keep the whole frame's
+        // buffer alive (the session queue's memory bound counts events, and a
+        // conflated survivor could pin a large frame).
+        let mut raw = RawEvent::scan(event)?;
+        raw.bytes = Bytes::copy_from_slice(event);
+        events.push(raw);
+        Ok(true)
+    })?;
     Ok(events)
 }
 
 fn parse_command_reply(mut buf: Bytes) -> Result<WorkerFrame, DecodeError> {
-    let ctx = DecodeContext::default();
     let mut correlation_id = 0u64;
     let mut reply = Bytes::new();
-    while buf.has_remaining() {
-        let (tag, wire_type) = decode_key(&mut buf)?;
+    for_each_field(&mut buf, |tag, wire_type, buf, ctx| {
         match tag {
             field::COMMAND_REPLY_CORRELATION_ID => {
-                uint64::merge(wire_type, &mut correlation_id, &mut buf, ctx.clone())?
+                uint64::merge(wire_type, &mut correlation_id, buf, ctx)?
             }
-            field::COMMAND_REPLY_REPLY => {
-                pb_bytes::merge(wire_type, &mut reply, &mut buf, ctx.clone())?
-            }
-            _ => skip_field(wire_type, tag, &mut buf, ctx.clone())?,
+            field::COMMAND_REPLY_REPLY => pb_bytes::merge(wire_type, &mut reply, buf, ctx)?,
+            _ => return Ok(false),
         }
-    }
+        Ok(true)
+    })?;
     Ok(WorkerFrame::Reply {
         correlation_id,
         reply: RawMxCommandReply::from_encoded(reply),
@@ -629,6 +623,18 @@ mod tests {
             WorkerFrame::parse(heartbeat.encode_to_vec().into()).unwrap(),
             WorkerFrame::Other
         );
+        // A field this gateway does not know (a newer worker's) is skipped.
+        let events = WorkerToGateway {
+            message: Some(worker_to_gateway::Message::Events(EventBatch {
+                events: vec![change(1, 192)],
+            })),
+        };
+        let mut bytes = events.encode_to_vec();
+        bytes.extend_from_slice(&[0x78, 0x01]); // field 15, varint 1
+        assert!(matches!(
+            WorkerFrame::parse(bytes.into()).unwrap(),
+            WorkerFrame::Events(e) if e.len() == 1
+        ));
         // An events field whose length runs past the frame.
         assert!(WorkerFrame::parse(Bytes::from_static(&[0x22, 0x10, 0x0a])).is_err());
         // An event whose item handle is length-delimited.
