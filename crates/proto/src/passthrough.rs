@@ -21,12 +21,12 @@
 use bytes::{Buf, BufMut, Bytes};
 use prost::encoding::{
     bytes as pb_bytes, check_wire_type, decode_key, decode_varint, encode_key, encode_varint,
-    encoded_len_varint, fixed32, fixed64, int32, key_len, skip_field, string, uint32, uint64,
-    DecodeContext, WireType,
+    encoded_len_varint, fixed32, fixed64, int32, key_len, message, skip_field, string, uint32,
+    uint64, DecodeContext, WireType,
 };
 use prost::{DecodeError, Message};
 
-use crate::v1::{MxCommandReply, MxEvent};
+use crate::v1::{MxCommandReply, MxEvent, MxStatus, MxValue, OnDataChange};
 
 /// The generated gateway server whose `Invoke` answers a
 /// [`RawMxCommandReply`] and whose `StreamEvents` yields
@@ -429,26 +429,172 @@ impl WorkerFrame {
     }
 }
 
-/// Encodes `WorkerToGateway { events: EventBatch { events } }` into `out`
-/// (cleared first): the bytes prost would produce, with each event's length
-/// computed once (prost's nested encode computes the lengths of the inner
-/// messages again at every level, which was the worker's largest cost).
-/// `lengths` is scratch space kept by the caller.
-pub fn encode_event_frame(events: &[MxEvent], lengths: &mut Vec<usize>, out: &mut Vec<u8>) {
-    out.clear();
-    lengths.clear();
-    lengths.extend(events.iter().map(Message::encoded_len));
-    let batch_len: usize = lengths
-        .iter()
-        .map(|&len| key_len(field::EVENT_BATCH_EVENTS) + encoded_len_varint(len as u64) + len)
-        .sum();
-    out.reserve(key_len(field::WORKER_EVENTS) + encoded_len_varint(batch_len as u64) + batch_len);
-    encode_key(field::WORKER_EVENTS, WireType::LengthDelimited, out);
-    encode_varint(batch_len as u64, out);
-    for (event, &len) in events.iter().zip(lengths.iter()) {
-        encode_key(field::EVENT_BATCH_EVENTS, WireType::LengthDelimited, out);
-        encode_varint(len as u64, out);
-        event.encode_raw(out);
+/// An OnDataChange by reference, for encoding without building the message
+/// (and its status list) first.
+#[derive(Clone, Copy, Debug)]
+pub struct DataChangeRef<'a> {
+    pub value: Option<&'a MxValue>,
+    pub quality: i32,
+    pub timestamp: Option<&'a prost_types::Timestamp>,
+    /// The one MXSTATUS_PROXY entry a data change carries.
+    pub status: &'a MxStatus,
+}
+
+impl DataChangeRef<'_> {
+    /// The message this refers to.
+    pub fn to_message(&self) -> OnDataChange {
+        OnDataChange {
+            value: self.value.cloned(),
+            quality: self.quality,
+            timestamp: self.timestamp.copied(),
+            statuses: vec![*self.status],
+        }
+    }
+
+    fn encoded_len(&self) -> usize {
+        self.value.map_or(0, |v| message::encoded_len(1, v))
+            + if self.quality != 0 {
+                int32::encoded_len(2, &self.quality)
+            } else {
+                0
+            }
+            + self.timestamp.map_or(0, |t| message::encoded_len(3, t))
+            + message::encoded_len(4, self.status)
+    }
+
+    /// Field for field what prost writes for the `OnDataChange`.
+    fn encode_raw(&self, buf: &mut impl BufMut) {
+        if let Some(value) = self.value {
+            message::encode(1, value, buf);
+        }
+        if self.quality != 0 {
+            int32::encode(2, &self.quality, buf);
+        }
+        if let Some(timestamp) = self.timestamp {
+            message::encode(3, timestamp, buf);
+        }
+        message::encode(4, self.status, buf);
+    }
+}
+
+/// Builds the worker's event frames (`WorkerToGateway { events }`) event by
+/// event: each event is encoded as it is added, a data change straight from
+/// its parts ([`DataChangeRef`]), and a frame is closed every `max_events`.
+/// The bytes are what prost writes for the same messages.
+#[derive(Debug)]
+pub struct EventFrameBuilder {
+    max_events: usize,
+    /// The open frame's encoded events (`EventBatch.events` fields).
+    open: Vec<u8>,
+    open_events: usize,
+    closed: Vec<Vec<u8>>,
+}
+
+impl EventFrameBuilder {
+    /// Frames of at most `max_events` events (at least one).
+    pub fn new(max_events: usize) -> Self {
+        EventFrameBuilder {
+            max_events: max_events.max(1),
+            open: Vec::new(),
+            open_events: 0,
+            closed: Vec::new(),
+        }
+    }
+
+    /// Events added and not yet taken.
+    pub fn len(&self) -> usize {
+        self.closed.len() * self.max_events + self.open_events
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.closed.is_empty() && self.open_events == 0
+    }
+
+    /// The events of the open frame, for a caller that fills frames up.
+    pub fn open_len(&self) -> usize {
+        self.open_events
+    }
+
+    fn begin_event(&mut self, len: usize) {
+        if self.open_events == self.max_events {
+            self.close();
+        }
+        encode_key(
+            field::EVENT_BATCH_EVENTS,
+            WireType::LengthDelimited,
+            &mut self.open,
+        );
+        encode_varint(len as u64, &mut self.open);
+        self.open_events += 1;
+    }
+
+    /// Adds an event.
+    pub fn push(&mut self, event: &MxEvent) {
+        self.begin_event(event.encoded_len());
+        event.encode_raw(&mut self.open);
+    }
+
+    /// Adds the `MxEvent` carrying this data change.
+    pub fn push_data_change(
+        &mut self,
+        worker_sequence: u64,
+        server_handle: i32,
+        item_handle: i32,
+        change: DataChangeRef<'_>,
+    ) {
+        let change_len = change.encoded_len();
+        let header = |tag: u32, v: u64| {
+            if v == 0 {
+                0
+            } else {
+                key_len(tag) + encoded_len_varint(v)
+            }
+        };
+        // int32 fields are varints of their sign extension.
+        let len = header(1, worker_sequence)
+            + header(2, server_handle as i64 as u64)
+            + header(3, item_handle as i64 as u64)
+            + key_len(field::EVENT_DATA_CHANGE)
+            + encoded_len_varint(change_len as u64)
+            + change_len;
+        self.begin_event(len);
+        let out = &mut self.open;
+        if worker_sequence != 0 {
+            uint64::encode(1, &worker_sequence, out);
+        }
+        if server_handle != 0 {
+            int32::encode(field::EVENT_SERVER_HANDLE, &server_handle, out);
+        }
+        if item_handle != 0 {
+            int32::encode(field::EVENT_ITEM_HANDLE, &item_handle, out);
+        }
+        encode_key(field::EVENT_DATA_CHANGE, WireType::LengthDelimited, out);
+        encode_varint(change_len as u64, out);
+        change.encode_raw(out);
+    }
+
+    fn close(&mut self) {
+        if self.open_events == 0 {
+            return;
+        }
+        let mut frame = Vec::with_capacity(
+            key_len(field::WORKER_EVENTS)
+                + encoded_len_varint(self.open.len() as u64)
+                + self.open.len(),
+        );
+        encode_key(field::WORKER_EVENTS, WireType::LengthDelimited, &mut frame);
+        encode_varint(self.open.len() as u64, &mut frame);
+        frame.extend_from_slice(&self.open);
+        self.open.clear();
+        self.open_events = 0;
+        self.closed.push(frame);
+    }
+
+    /// Every frame built so far, the open one closed; the builder is empty
+    /// after (and keeps its buffer).
+    pub fn take_frames(&mut self) -> std::vec::Drain<'_, Vec<u8>> {
+        self.close();
+        self.closed.drain(..)
     }
 }
 
@@ -564,19 +710,82 @@ mod tests {
     }
 
     #[test]
-    fn an_event_frame_is_encoded_as_prost_encodes_it() {
-        let events: Vec<MxEvent> = (0..300).map(|i| change(i, 192)).collect();
-        let (mut lengths, mut out) = (Vec::new(), vec![1, 2, 3]);
-        encode_event_frame(&events, &mut lengths, &mut out);
-        let frame = WorkerToGateway {
-            message: Some(worker_to_gateway::Message::Events(EventBatch { events })),
+    fn built_frames_are_what_prost_writes_for_the_same_events() {
+        let status = MxStatus {
+            success: 1,
+            ..Default::default()
         };
-        assert_eq!(out, frame.encode_to_vec());
-        encode_event_frame(&[], &mut lengths, &mut out);
-        let empty = WorkerToGateway {
-            message: Some(worker_to_gateway::Message::Events(EventBatch::default())),
+        let failed = MxStatus {
+            category: 3,
+            detail: 12,
+            ..Default::default()
         };
-        assert_eq!(out, empty.encode_to_vec());
+        let value = MxValue {
+            data_type: 3,
+            variant_type: 5,
+            kind: Some(crate::v1::mx_value::Kind::DoubleValue(1.5)),
+        };
+        let when = prost_types::Timestamp {
+            seconds: 1_700_000_000,
+            nanos: 5,
+        };
+        let changes = [
+            DataChangeRef {
+                value: Some(&value),
+                quality: 192,
+                timestamp: Some(&when),
+                status: &status,
+            },
+            DataChangeRef {
+                value: None,
+                quality: 0,
+                timestamp: None,
+                status: &failed,
+            },
+        ];
+        let mut builder = EventFrameBuilder::new(3);
+        let mut expected = Vec::new();
+        for i in 0..7u64 {
+            let (server, item) = ([0, 1, -1][i as usize % 3], (i as i32 - 3) * 1000);
+            if i == 4 {
+                let other = MxEvent {
+                    worker_sequence: i,
+                    item_handle: item,
+                    kind: Some(mx_event::Kind::WriteComplete(OnWriteComplete {
+                        statuses: vec![status],
+                    })),
+                    ..Default::default()
+                };
+                builder.push(&other);
+                expected.push(other);
+                continue;
+            }
+            let change = changes[i as usize % 2];
+            builder.push_data_change(i, server, item, change);
+            expected.push(MxEvent {
+                worker_sequence: i,
+                server_handle: server,
+                item_handle: item,
+                conflated: 0,
+                kind: Some(mx_event::Kind::DataChange(change.to_message())),
+            });
+        }
+        assert_eq!(builder.len(), 7);
+        let frames: Vec<Vec<u8>> = builder.take_frames().collect();
+        assert!(builder.is_empty());
+        let prost: Vec<Vec<u8>> = expected
+            .chunks(3)
+            .map(|chunk| {
+                WorkerToGateway {
+                    message: Some(worker_to_gateway::Message::Events(EventBatch {
+                        events: chunk.to_vec(),
+                    })),
+                }
+                .encode_to_vec()
+            })
+            .collect();
+        assert_eq!(frames, prost);
+        assert_eq!(builder.take_frames().count(), 0);
     }
 
     #[test]

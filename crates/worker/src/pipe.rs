@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mxgateway_plant_link::client::PlantClient;
-use mxgateway_proto::passthrough::encode_event_frame;
+use mxgateway_proto::passthrough::EventFrameBuilder;
 use mxgateway_proto::worker::{
     gateway_to_worker, worker_to_gateway, CommandReply, GatewayToWorker, Heartbeat, Ready,
     WorkerToGateway,
@@ -189,7 +189,11 @@ where
     } else {
         grace / 4
     });
-    let mut events = Vec::with_capacity(max_batch);
+    // Data changes are encoded into frames as they are raised; other events
+    // (write completions, buffered batches, what a command raised) pass
+    // through `events` first.
+    let mut frames = EventFrameBuilder::new(max_batch);
+    let mut events = Vec::new();
 
     let code = loop {
         tokio::select! {
@@ -211,7 +215,7 @@ where
                                 }
                                 // Events the command raised follow its reply.
                                 session.take_raised(&mut events);
-                                if !send_events(&events_tx, &mut events, max_batch).await { break exit_code::OK }
+                                if !send_events(&events_tx, &mut frames, &mut events).await { break exit_code::OK }
                             }
                             Handled::Later(future) => {
                                 let out = events_tx.clone();
@@ -232,18 +236,18 @@ where
                     error!("the plant link closed");
                     break exit_code::BACKEND_FAILED;
                 };
-                session.on_updates(batch.updates, &mut events);
+                session.on_updates(batch.updates, &mut frames);
                 // Take what else is already waiting, so one frame carries it all.
-                while events.len() < max_batch {
+                while frames.len() < max_batch {
                     match updates.try_recv() {
-                        Ok(more) => session.on_updates(more.updates, &mut events),
+                        Ok(more) => session.on_updates(more.updates, &mut frames),
                         Err(_) => break,
                     }
                 }
                 if let Err(why) = session.end_retired_reads().await {
                     error!(error = %why, "cannot end ReadBulk subscriptions");
                 }
-                if !send_events(&events_tx, &mut events, max_batch).await { break exit_code::OK }
+                if !send_events(&events_tx, &mut frames, &mut events).await { break exit_code::OK }
             }
             expired = expiries.recv() => {
                 if let Some(call_id) = expired {
@@ -256,12 +260,12 @@ where
             done = write_done.recv() => {
                 if let Some(done) = done {
                     events.push(session.on_write_done(done));
-                    if !send_events(&events_tx, &mut events, max_batch).await { break exit_code::OK }
+                    if !send_events(&events_tx, &mut frames, &mut events).await { break exit_code::OK }
                 }
             }
             _ = buffer_flush(session.next_buffer_flush()) => {
                 session.flush_buffers(tokio::time::Instant::now(), &mut events);
-                if !send_events(&events_tx, &mut events, max_batch).await { break exit_code::OK }
+                if !send_events(&events_tx, &mut frames, &mut events).await { break exit_code::OK }
             }
             _ = watchdog.tick() => {
                 let silent = started.elapsed().saturating_sub(Duration::from_millis(last_heard_ms.load(Ordering::Relaxed)));
@@ -287,23 +291,21 @@ async fn buffer_flush(at: Option<tokio::time::Instant>) {
     }
 }
 
-/// Sends `events` in frames of at most `max_batch`, encoded here
-/// ([`encode_event_frame`]), and leaves `events` empty with its capacity
-/// kept for the next batch.
+/// Sends the built frames, after adding `events` (which it leaves empty) in
+/// their order: what each frame holds was raised before anything later.
 async fn send_events(
     out: &OrderedOut,
+    frames: &mut EventFrameBuilder,
     events: &mut Vec<mxgateway_proto::v1::MxEvent>,
-    max_batch: usize,
 ) -> bool {
-    let mut lengths = Vec::new();
-    for batch in events.chunks(max_batch.max(1)) {
-        let mut frame = Vec::new();
-        encode_event_frame(batch, &mut lengths, &mut frame);
+    for event in events.drain(..) {
+        frames.push(&event);
+    }
+    for frame in frames.take_frames() {
         if !out.events(frame).await {
             return false;
         }
     }
-    events.clear();
     true
 }
 

@@ -41,6 +41,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use mxgateway_mx::{hresult, quality, AllowList, DataType, HandleMap, MxStatus};
+use mxgateway_proto::passthrough::{DataChangeRef, EventFrameBuilder};
 use mxgateway_proto::v1::{
     mx_command::Command, mx_command_reply, mx_event, MxCommand, MxCommandReply, MxEvent, MxValue,
     OnDataChange, OnWriteComplete, OperationComplete, ProtocolStatus,
@@ -854,24 +855,18 @@ impl<B: Backend> MxSession<B> {
 
     /// Turns plant updates into OnDataChange events, dropping updates of
     /// subscriptions that ended meanwhile, and completes ReadBulk entries.
-    pub fn on_updates(&mut self, updates: Vec<plant::Update>, events: &mut Vec<MxEvent>) {
+    pub fn on_updates(&mut self, updates: Vec<plant::Update>, events: &mut impl EventSink) {
         for update in updates {
             let item_handle = item_of(update.subscription_id);
             let Some(item) = advised_item(&mut self.items, update.subscription_id) else {
                 self.on_read_update(update);
                 continue;
             };
-            let (change, data_type) = data_change(update);
-            if change.statuses.first().is_some_and(|s| s.success != 0) {
+            let (cached, data_type) = cached_change(update);
+            if cached.status.success != 0 {
                 item.resolved = true;
                 item.data_type = data_type;
             }
-            let cached = CachedChange {
-                value: change.value.clone(),
-                quality: change.quality,
-                timestamp: change.timestamp,
-                status: change.statuses.first().copied().unwrap_or_default(),
-            };
             if let Some(buffer) = item.buffered.as_mut() {
                 if !item.suspended {
                     buffer.push(&cached);
@@ -887,19 +882,24 @@ impl<B: Backend> MxSession<B> {
                 item.last = Some(cached);
                 continue;
             }
-            item.last = Some(cached);
+            // The cache keeps the value; the event is encoded from it.
+            let last = item.last.insert(cached);
             if item.suspended {
                 continue;
             }
-            let server_handle = item.server_handle;
-            let sequence = self.next_sequence();
-            events.push(MxEvent {
-                worker_sequence: sequence,
-                server_handle,
+            // `self.sequence` directly: `item` borrows only `self.items`.
+            self.sequence += 1;
+            events.push_data_change(
+                self.sequence,
+                item.server_handle,
                 item_handle,
-                conflated: 0,
-                kind: Some(mx_event::Kind::DataChange(change)),
-            });
+                DataChangeRef {
+                    value: last.value.as_ref(),
+                    quality: last.quality,
+                    timestamp: last.timestamp.as_ref(),
+                    status: &last.status,
+                },
+            );
         }
     }
 
@@ -929,6 +929,20 @@ pub(crate) struct WriteArgs {
 
 /// A plant update as MXAccess reports it, with the value's data type.
 pub(crate) fn data_change(update: plant::Update) -> (OnDataChange, DataType) {
+    let (change, data_type) = cached_change(update);
+    (
+        OnDataChange {
+            value: change.value,
+            quality: change.quality,
+            timestamp: change.timestamp,
+            statuses: vec![change.status],
+        },
+        data_type,
+    )
+}
+
+/// [`data_change`] in the compact form an item caches.
+pub(crate) fn cached_change(update: plant::Update) -> (CachedChange, DataType) {
     let status = update.status.unwrap_or_default();
     let success = status.success != 0;
     let data_type = update
@@ -943,12 +957,61 @@ pub(crate) fn data_change(update: plant::Update) -> (OnDataChange, DataType) {
         quality::BAD
     };
     (
-        OnDataChange {
+        CachedChange {
             value: update.value,
             quality,
             timestamp: update.timestamp,
-            statuses: vec![status],
+            status,
         },
         data_type,
     )
+}
+
+/// Where a session puts the data changes it raises: the pipe encodes them at
+/// once ([`EventFrameBuilder`], no message is built), tests keep messages
+/// (`Vec<MxEvent>`).
+pub trait EventSink {
+    fn push_data_change(
+        &mut self,
+        worker_sequence: u64,
+        server_handle: i32,
+        item_handle: i32,
+        change: DataChangeRef<'_>,
+    );
+}
+
+impl EventSink for Vec<MxEvent> {
+    fn push_data_change(
+        &mut self,
+        worker_sequence: u64,
+        server_handle: i32,
+        item_handle: i32,
+        change: DataChangeRef<'_>,
+    ) {
+        self.push(MxEvent {
+            worker_sequence,
+            server_handle,
+            item_handle,
+            conflated: 0,
+            kind: Some(mx_event::Kind::DataChange(change.to_message())),
+        });
+    }
+}
+
+impl EventSink for EventFrameBuilder {
+    fn push_data_change(
+        &mut self,
+        worker_sequence: u64,
+        server_handle: i32,
+        item_handle: i32,
+        change: DataChangeRef<'_>,
+    ) {
+        EventFrameBuilder::push_data_change(
+            self,
+            worker_sequence,
+            server_handle,
+            item_handle,
+            change,
+        );
+    }
 }
