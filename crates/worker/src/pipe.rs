@@ -121,7 +121,7 @@ where
 
     let (out_tx, out_rx) = mpsc::channel::<WorkerToGateway>(CONTROL_FRAMES);
     let (ordered_tx, ordered_rx) = mpsc::channel::<Ordered>(ORDERED_FRAMES);
-    let events_tx = OrderedOut {
+    let ordered_out = OrderedOut {
         frames: ordered_tx,
         event_frames: Arc::new(Semaphore::new(EVENT_FRAMES)),
     };
@@ -210,15 +210,15 @@ where
                         match handled {
                             Handled::Now(reply) => {
                                 let reply = CommandReply { correlation_id, reply: Some(reply) };
-                                if !events_tx.reply(reply).await {
+                                if !ordered_out.reply(reply).await {
                                     break exit_code::OK;
                                 }
                                 // Events the command raised follow its reply.
                                 session.take_raised(&mut events);
-                                if !send_events(&events_tx, &mut frames, &mut events).await { break exit_code::OK }
+                                if !send_events(&ordered_out, &mut frames, &mut events).await { break exit_code::OK }
                             }
                             Handled::Later(future) => {
-                                let out = events_tx.clone();
+                                let out = ordered_out.clone();
                                 tokio::spawn(async move {
                                     let reply = CommandReply { correlation_id, reply: Some(future.await) };
                                     out.reply(reply).await;
@@ -247,7 +247,7 @@ where
                 if let Err(why) = session.end_retired_reads().await {
                     error!(error = %why, "cannot end ReadBulk subscriptions");
                 }
-                if !send_events(&events_tx, &mut frames, &mut events).await { break exit_code::OK }
+                if !send_events(&ordered_out, &mut frames, &mut events).await { break exit_code::OK }
             }
             expired = expiries.recv() => {
                 if let Some(call_id) = expired {
@@ -260,12 +260,12 @@ where
             done = write_done.recv() => {
                 if let Some(done) = done {
                     events.push(session.on_write_done(done));
-                    if !send_events(&events_tx, &mut frames, &mut events).await { break exit_code::OK }
+                    if !send_events(&ordered_out, &mut frames, &mut events).await { break exit_code::OK }
                 }
             }
             _ = buffer_flush(session.next_buffer_flush()) => {
                 session.flush_buffers(tokio::time::Instant::now(), &mut events);
-                if !send_events(&events_tx, &mut frames, &mut events).await { break exit_code::OK }
+                if !send_events(&ordered_out, &mut frames, &mut events).await { break exit_code::OK }
             }
             _ = watchdog.tick() => {
                 let silent = started.elapsed().saturating_sub(Duration::from_millis(last_heard_ms.load(Ordering::Relaxed)));
@@ -277,7 +277,7 @@ where
         }
     };
     drop(out_tx);
-    drop(events_tx);
+    drop(ordered_out);
     let _ = tokio::time::timeout(Duration::from_secs(2), writer).await;
     code
 }
@@ -312,7 +312,7 @@ async fn send_events(
 async fn write_loop<W: AsyncWrite + Unpin>(
     mut writer: FrameWriter<W>,
     mut control: mpsc::Receiver<WorkerToGateway>,
-    mut events: mpsc::Receiver<Ordered>,
+    mut ordered: mpsc::Receiver<Ordered>,
 ) {
     /// A frame to write: a heartbeat, or one of the ordered queue.
     enum Out {
@@ -329,12 +329,12 @@ async fn write_loop<W: AsyncWrite + Unpin>(
             Out::Ordered(Ordered::Events(frame, _permit)) => writer.write_encoded(&frame).await,
         }
     }
-    let (mut control_open, mut events_open) = (true, true);
-    while control_open || events_open {
+    let (mut control_open, mut ordered_open) = (true, true);
+    while control_open || ordered_open {
         let frame = tokio::select! {
             biased;
             frame = control.recv(), if control_open => frame.map(Out::Control).or_else(|| { control_open = false; None }),
-            frame = events.recv(), if events_open => frame.map(Out::Ordered).or_else(|| { events_open = false; None }),
+            frame = ordered.recv(), if ordered_open => frame.map(Out::Ordered).or_else(|| { ordered_open = false; None }),
         };
         let Some(frame) = frame else { continue };
         if write(&mut writer, frame).await.is_err() {
@@ -344,7 +344,7 @@ async fn write_loop<W: AsyncWrite + Unpin>(
         while let Ok(more) = control
             .try_recv()
             .map(Out::Control)
-            .or_else(|_| events.try_recv().map(Out::Ordered))
+            .or_else(|_| ordered.try_recv().map(Out::Ordered))
         {
             if write(&mut writer, more).await.is_err() {
                 return;
